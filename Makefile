@@ -1,0 +1,47 @@
+# mltrends — run `make help` for the list of targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= data/mltrends.duckdb
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test test-faults demo refresh report bench lint clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,ray,torch]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv with the project, its test tools, Ray and the CPU PyTorch
+	@echo "ready: $(BIN)/mltrends"
+
+test: $(STAMP) ## run lint and the test suite (offline; the fast fault subset included)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-faults: $(STAMP) ## run the full fault-injection matrix and the kill test
+	$(BIN)/python -m pytest -q -m 'slow or not slow' tests/test_faults.py tests/test_refresh_kill.py $(PYTEST_ARGS)
+
+demo: $(STAMP) ## the whole pipeline, offline, on bundled inputs, ending in reports/latest/index.html
+	$(BIN)/mltrends demo
+
+refresh: $(STAMP) ## a live refresh of every source (network; GITHUB_TOKEN from the environment)
+	$(BIN)/mltrends --db $(DB) refresh
+
+report: $(STAMP) ## write the report from the published database
+	$(BIN)/mltrends --db $(DB) report
+
+bench: $(STAMP) ## run every benchmark with its baseline; results in benchmarks/results/
+	$(BIN)/python benchmarks/run_all.py
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests benchmarks
+
+clean: ## remove generated data and reports (keeps .venv)
+	rm -rf data/*.duckdb data/*.duckdb.wal data/work data/cache reports/2* reports/latest
