@@ -1,6 +1,183 @@
-"""(placeholder: filled by the capability that owns this command module)"""
+"""`refresh`, `status`, `query`, `shell` and `demo`: the scheduled path and direct querying."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
+
+from mltrends import console
+from mltrends import refresh as refresh_mod
+from mltrends import status as status_mod
+from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = []
+
+
+def _print_result(result: refresh_mod.RefreshResult) -> None:
+    table = Table(title="refresh", show_lines=False)
+    for col in ("step", "status", "seconds", "rows", "error"):
+        table.add_column(col)
+    for s in result.steps:
+        rows = ", ".join(f"{t} {n:,}" for t, n in s.rows.items())
+        table.add_row(s.name, s.status, f"{s.seconds:.1f}", rows, (s.error or "")[:120])
+    console.console.print(table)
+    if result.published:
+        console.console.print(f"published: {result.published}")
+    if result.report:
+        console.console.print(f"report: {result.report / 'index.html'}")
+
+
+@click.command()
+@click.option("--sources", default=",".join(refresh_mod.ALL_SOURCES), show_default=True,
+              help="Comma-separated sources to refresh.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Fetch papers published since this date (default: incremental cursors).")
+@click.option("--budget-github", type=int, default=None, help="At most this many GitHub requests.")
+@click.option("--no-report", is_flag=True, help="Skip the report.")
+@click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
+@click.option("--reproduce", is_flag=True, help="Also run the reproduction job on bundled repos.")
+@click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
+@pass_app
+def refresh(app: App, sources: str, since: object, budget_github: int | None, no_report: bool,
+            reload_dumps: bool, reproduce: bool, wait: bool) -> None:
+    """Refresh every source incrementally, rebuild, check claims, publish, report.
+
+    Works in the working database (settings work_db) and publishes a consistent copy to
+    --db atomically at the end; readers of the published file are never disturbed.
+    Exit status 0 when every step succeeded, 1 when some failed (the log says what to
+    rerun), 2 when the refresh could not start (e.g. another one is running).
+
+    Example: mltrends refresh --sources pypi,github --budget-github 500
+    """
+    opts = refresh_mod.RefreshOptions(
+        sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
+        since=since.date() if since else None,  # type: ignore[attr-defined]
+        budget_github=budget_github, no_report=no_report,
+        dumps=True if reload_dumps else None, reproduce=reproduce, wait=wait,
+    )
+    try:
+        result = refresh_mod.refresh(app.settings, opts)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if not app.quiet:
+        _print_result(result)
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command()
+@click.option("--out", default=None, help="Report folder (default reports/<date>/ and reports/latest).")
+@click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
+@click.option("--no-report", is_flag=True, help="Skip the report.")
+@pass_app
+def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
+    """Run the whole pipeline offline on the bundled SYNTHETIC inputs, ending in a report.
+
+    Serves the bundled recordings from 127.0.0.1 and runs exactly the path a scheduled
+    `mltrends refresh` takes. Writes data/demo.duckdb (not your --db) unless --db is given.
+    """
+    from mltrends.demo.server import DEMO_DIR, demo_server, demo_settings
+
+    settings = app.settings
+    if settings.db == "data/mltrends.duckdb":
+        settings = replace(settings, db="data/demo.duckdb", work_db="data/demo-work.duckdb")
+    if not keep:
+        for path in (settings.db, settings.work_db):
+            for suffix in ("", ".wal"):
+                Path(path + suffix).unlink(missing_ok=True)
+    with demo_server(DEMO_DIR) as server:
+        demo_cfg = demo_settings(settings, server.url, DEMO_DIR)
+        opts = refresh_mod.RefreshOptions(
+            since=date(2025, 7, 1), no_report=no_report, dumps=True, reproduce=True,
+            reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True,
+        )
+        result = refresh_mod.refresh(demo_cfg, opts)
+    if not app.quiet:
+        _print_result(result)
+        console.console.print(f"query it: mltrends --db {settings.db} query \"select * from adoption_summary\"")
+    sys.exit(0 if result.ok else 1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--runs", "n_runs", default=10, show_default=True, help="How many recent runs to list.")
+@pass_app
+def status(app: App, as_json: bool, n_runs: int) -> None:
+    """Per source: last successful refresh, rows, staleness; the last runs and their errors."""
+    report = status_mod.collect(app.settings, n_runs=n_runs)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    status_mod.print_status(report)
+
+
+@click.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--max-rows", default=200, show_default=True, help="Rows shown in table format.")
+@pass_app
+def query(app: App, sql: str, fmt: str, max_rows: int) -> None:
+    """Run SQL on the published database (read-only) and print the result.
+
+    Example: mltrends query "select * from framework_share_quarterly order by quarter desc limit 9"
+    """
+    import duckdb
+
+    from mltrends import db
+
+    con = db.connect(app.settings.db, read_only=True)
+    try:
+        cur = con.execute(sql)
+        if cur.description is None:
+            return
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except duckdb.Error as exc:
+        raise click.ClickException(f"query failed: {exc}") from exc
+    finally:
+        con.close()
+    if fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(dict(zip(names, row, strict=True)), default=str))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+    else:
+        table = Table(show_lines=False)
+        for n in names:
+            table.add_column(n)
+        for row in rows[:max_rows]:
+            table.add_row(*["" if v is None else str(v) for v in row])
+        Console(file=sys.stdout).print(table)
+        if len(rows) > max_rows:
+            click.echo(f"({len(rows) - max_rows} more rows; use --format csv)")
+
+
+@click.command()
+@pass_app
+def shell(app: App) -> None:
+    """Open the DuckDB CLI on the published database, read-only (needs the `duckdb` CLI)."""
+    path = app.settings.db
+    if not Path(path).exists():
+        raise click.ClickException(f"{path} does not exist yet: run `mltrends refresh` or `make demo`")
+    exe = shutil.which("duckdb")
+    if exe is None:
+        raise click.ClickException(
+            "the DuckDB CLI is not installed; install it (https://duckdb.org/docs/installation) "
+            f"or query with: mltrends --db {path} query \"SQL\"")
+    os.execv(exe, [exe, "-readonly", path])
+
+
+COMMANDS += [refresh, demo, status, query, shell]

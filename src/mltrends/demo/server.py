@@ -1,0 +1,78 @@
+"""The demo's local server: every bundled recording under its source's prefix, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from mltrends.config import Settings
+from mltrends.localserver import (
+    Handler,
+    LocalServer,
+    ReplayHandler,
+    Request,
+    Response,
+    load_recordings,
+)
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
+DEMO_TOKEN = "demo-token-not-a-secret"  # the fake GitHub wants a token to serve GraphQL
+
+
+class PrefixRouter:
+    """Send each request to the handler of the longest matching path prefix."""
+
+    def __init__(self, routes: dict[str, Handler], default: Handler) -> None:
+        self.routes = sorted(routes.items(), key=lambda kv: -len(kv[0]))
+        self.default = default
+
+    def __call__(self, req: Request) -> Response:
+        for prefix, handler in self.routes:
+            if req.path == prefix or req.path.startswith(prefix.rstrip("/") + "/"):
+                return handler(req)
+        return self.default(req)
+
+
+def _github_handler(demo_dir: Path) -> Callable[[Request], Response] | None:
+    try:
+        module = importlib.import_module("mltrends.demo.github")
+    except ImportError:
+        return None
+    factory = getattr(module, "demo_handler", None)
+    return factory(demo_dir) if factory else None
+
+
+def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalServer:
+    recordings = load_recordings([demo_dir / "http"]) if (demo_dir / "http").is_dir() else []
+    replay = ReplayHandler(recordings)
+    routes: dict[str, Handler] = {}
+    github = _github_handler(demo_dir)
+    if github is not None:
+        routes["/github-api"] = github
+        routes["/github-graphql"] = github
+    return LocalServer(PrefixRouter(routes, replay), lifetime=lifetime)
+
+
+def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR) -> Settings:
+    """Point every source at the demo server and the bundled dumps."""
+    return replace(
+        settings,
+        pwc_api_url=f"{server_url}/pwc-api/api/v1",
+        pwc_v1_url=f"{server_url}/pwc-v1/api/v1",
+        hf_api_url=f"{server_url}/hf/api",
+        github_api_url=f"{server_url}/github-api",
+        github_graphql_url=f"{server_url}/github-graphql/graphql",
+        pypistats_url=f"{server_url}/pypistats/api",
+        depsdev_url=f"{server_url}/depsdev",
+        pwc_links_url=str(demo_dir / "pwc" / "links.json.gz"),
+        pwc_papers_url=str(demo_dir / "pwc" / "papers.json.gz"),
+        git_base_url=(demo_dir / "repos").as_uri(),
+        github_token=DEMO_TOKEN,
+        http_backoff=0.05,
+        http_backoff_max=0.5,
+        http_max_sleep=5.0,
+        extra={**settings.extra, "pypi": {**settings.section("pypi"), "min_interval": 0.0},
+               "demo": {"synthetic": True}},
+    )

@@ -1,0 +1,250 @@
+"""`mltrends refresh`: every source incrementally, then detection, classification,
+build, claims and the report — each step recorded in `runs` — then publish.
+
+A failing step does not stop the steps that do not need it; the exit status says
+whether everything succeeded and the log names what to rerun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mltrends import console, db, publish
+from mltrends.config import Settings
+
+ALL_SOURCES = ("pwc", "hf", "github", "pypi")
+CATALOGUE_START = date(2025, 7, 1)  # the archive dumps end in July 2025
+
+
+@dataclass
+class RefreshOptions:
+    sources: tuple[str, ...] = ALL_SOURCES
+    since: date | None = None
+    budget_github: int | None = None
+    no_report: bool = False
+    dumps: bool | None = None            # None: load the archive dumps once, then never again
+    links: str | None = None
+    papers: str | None = None
+    reproduce: bool = False
+    reproduce_repos_dir: str | None = None
+    report_out: str | None = None
+    demo: bool = False
+    wait: bool = False
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str                           # succeeded | failed | skipped
+    seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class RefreshResult:
+    steps: list[StepResult]
+    published: Path | None
+    report: Path | None
+    stale_lock: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(s.status != "failed" for s in self.steps) and self.published is not None
+
+    def failed(self) -> list[str]:
+        return [s.name for s in self.steps if s.status == "failed"]
+
+
+def _call(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+
+def _step_pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    loaded = db.get_state(con, "refresh", "pwc-dump")
+    if opts.dumps or (opts.dumps is None and not loaded):
+        links = opts.links or settings.pwc_links_url
+        papers = opts.papers or settings.pwc_papers_url
+        rows.update(_call("mltrends.sources.pwc", "ingest_dump", con, settings, links=links, papers=papers))
+        db.set_state(con, "refresh", "pwc-dump", {"links": links, "papers": papers,
+                                                  "loaded_on": opts.today.isoformat()})
+    since = opts.since or CATALOGUE_START
+    for table, n in _call("mltrends.sources.pwc", "ingest_api", con, settings, since=since).items():
+        rows[table] = rows.get(table, 0) + n
+    return rows
+
+
+def _step_hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    since = opts.since or (opts.today - timedelta(days=14))
+    return _call("mltrends.sources.hfpapers", "ingest", con, settings, since=since, until=opts.today)
+
+
+def _step_github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    orgs = settings.section("github").get("orgs")
+    kwargs: dict[str, Any] = {"from_papers": True, "max_requests": opts.budget_github}
+    if orgs is not None:
+        kwargs["orgs"] = orgs
+    return _call("mltrends.sources.github", "ingest", con, settings, **kwargs)
+
+
+def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return _call("mltrends.sources.pypi", "ingest", con, settings)
+
+
+def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return _call("mltrends.detect", "detect_ingested", con, settings,
+                 clones_dir=opts.reproduce_repos_dir)
+
+
+def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return _call("mltrends.classify", "predict_all", con, settings)
+
+
+def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return _call("mltrends.reproduce", "run", con, settings, local_repos_dir=opts.reproduce_repos_dir,
+                 no_install=True, workers=2)
+
+
+def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return _call("mltrends.models", "build", con)
+
+
+def _step_claims(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    return {"claims_scorecard": len(_call("mltrends.claims", "evaluate", con))}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[duckdb.DuckDBPyConnection, Settings, RefreshOptions], dict[str, int]]
+    needs: tuple[str, ...] = ()      # skipped when one of these failed or was skipped
+    source: str | None = None
+
+
+STEPS = (
+    Step("pwc", _step_pwc, source="pwc"),
+    Step("hf", _step_hf, source="hf"),
+    Step("github", _step_github, source="github"),
+    Step("pypi", _step_pypi, source="pypi"),
+    Step("detect", _step_detect),
+    Step("classify", _step_classify),
+    Step("reproduce", _step_reproduce),
+    Step("build", _step_build),
+    Step("claims", _step_claims, needs=("build",)),
+)
+
+RERUN_HINT = {
+    "pwc": "mltrends ingest pwc-api --since DATE (or ingest pwc-dump)",
+    "hf": "mltrends ingest hf-papers --since DATE",
+    "github": "mltrends ingest github --from-papers",
+    "pypi": "mltrends ingest pypi",
+    "detect": "mltrends detect --ingested",
+    "classify": "mltrends classify predict",
+    "reproduce": "mltrends reproduce",
+    "build": "mltrends build",
+    "claims": "mltrends claims",
+    "report": "mltrends report",
+    "publish": "mltrends refresh (publishing failed)",
+}
+
+
+def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+              step: Step) -> StepResult:
+    start = time.perf_counter()
+    console.info(f"refresh: {step.name} ...")
+    try:
+        with db.recorded_run(con, f"refresh:{step.name}", {"since": opts.since}, source=step.source) as run:
+            rows = step.run(con, settings, opts) or {}
+            for table, n in rows.items():
+                run.add(table, n)
+    except Exception as exc:
+        # a step's own transaction rolled back; make sure none is left open
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        console.log.error("refresh: %s failed: %s", step.name, message)
+        return StepResult(step.name, "failed", time.perf_counter() - start, error=message)
+    seconds = time.perf_counter() - start
+    console.info(f"refresh: {step.name} done in {seconds:.1f} s: "
+                 + (", ".join(f"{t} {n:,}" for t, n in rows.items()) or "nothing new"))
+    return StepResult(step.name, "succeeded", seconds, rows)
+
+
+def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshResult:
+    """Run the whole refresh under the lock, publish, and write the report."""
+    opts = opts or RefreshOptions()
+    unknown = set(opts.sources) - set(ALL_SOURCES)
+    if unknown:
+        raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}; choose from {', '.join(ALL_SOURCES)}")
+    with publish.refresh_lock(settings.work_db, "refresh", wait=opts.wait) as lock:
+        if lock.get("stale_cleared"):
+            console.log.warning("cleared a stale refresh lock left by pid %s (%s)",
+                                lock["stale_cleared"].get("pid"), lock["stale_cleared"].get("started_at"))
+        publish.prepare_work_db(settings.work_db, settings.db)
+        con = publish.open_work_db(settings.work_db)
+        results: list[StepResult] = []
+        published: Path | None = None
+        report: Path | None = None
+        try:
+            with db.recorded_run(con, "refresh", {"sources": list(opts.sources)}) as overall:
+                for step in STEPS:
+                    if step.source and step.source not in opts.sources:
+                        continue
+                    if step.name == "reproduce" and not opts.reproduce:
+                        continue
+                    blocked = [n for n in step.needs
+                               if any(r.name == n and r.status != "succeeded" for r in results)]
+                    if blocked:
+                        results.append(StepResult(step.name, "skipped", error=f"needs {', '.join(blocked)}"))
+                        continue
+                    result = _run_step(con, settings, opts, step)
+                    results.append(result)
+                    for table, n in result.rows.items():
+                        overall.add(table, n)
+                if not opts.no_report and all(
+                        r.status == "succeeded" for r in results if r.name == "build"):
+                    step_result, report = _write_report(con, settings, opts)
+                    results.append(step_result)
+                failed = [r.name for r in results if r.status == "failed"]
+                if failed:
+                    overall.notes.append("failed steps: " + ", ".join(failed))
+            build_ok = all(r.status == "succeeded" for r in results if r.name == "build")
+            if build_ok:
+                published = publish.publish(con, settings.work_db, settings.db)
+                console.info(f"published {published}")
+            else:
+                console.log.error("build failed: readers keep the previously published database")
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+    failed = [r.name for r in results if r.status == "failed"]
+    if failed:
+        console.log.error("refresh finished with failures; rerun: %s",
+                          "; ".join(RERUN_HINT.get(n, n) for n in failed))
+    return RefreshResult(results, published, report, lock.get("stale_cleared"))
+
+
+def _write_report(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  opts: RefreshOptions) -> tuple[StepResult, Path | None]:
+    written: list[Path] = []
+
+    def run(c: duckdb.DuckDBPyConnection, s: Settings, o: RefreshOptions) -> dict[str, int]:
+        path = _call("mltrends.report", "write_report", c, s, out_dir=o.report_out, demo=o.demo or None)
+        written.append(Path(path))
+        console.info(f"report: {path}")
+        return {}
+
+    result = _run_step(con, settings, opts, Step("report", run))
+    return result, (written[0] if written else None)
