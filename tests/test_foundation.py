@@ -155,3 +155,32 @@ def test_canonical_repo_python_and_sql_agree(con, url, key):
 def test_canonical_framework_python_and_sql_agree(con, label, framework):
     assert normalize.canonical_framework(label) == framework
     assert con.execute("select canonical_framework(?)", [label]).fetchall()[0][0] == framework
+
+
+def test_older_database_is_migrated_forward(tmp_path, monkeypatch):
+    old_sql = tmp_path / "sql"
+    (old_sql / "schema").mkdir(parents=True)
+    for f in db.migration_files()[:3]:
+        (old_sql / "schema" / f.name).write_text(f.read_text())
+    monkeypatch.setenv("MLTRENDS_SQL_DIR", str(old_sql))
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    con.execute("insert into runs (run_id, command, started_at, status) values ('r1', 'x', now(), 'succeeded')")
+    con.close()
+    monkeypatch.delenv("MLTRENDS_SQL_DIR")
+    con = db.connect(path)
+    names = [r[0] for r in con.execute("select name from _migrations order by name").fetchall()]
+    assert names == [f.name for f in db.migration_files()]
+    assert con.execute("select run_id from runs").fetchall() == [("r1",)]   # nothing lost
+
+
+def test_fault_drift_changes_only_the_first_record():
+    from mltrends.faults import drift
+
+    doc = {"count": 2, "results": [{"id": "a", "x": 1}, {"id": "b", "x": 2}]}
+    assert drift(doc, "missing")["results"] == [{"x": 1}, {"id": "b", "x": 2}]
+    assert drift(doc, "renamed")["results"][0] == {"id_v2": "a", "x": 1}
+    assert drift(doc, "null")["results"][0] == {"id": None, "x": 1}
+    assert drift(doc, "type")["results"][0]["id"] == {"unexpected": "a"}
+    assert "field_added_by_api_update" in drift(doc, "extra")["results"][0]
+    assert doc["results"][0] == {"id": "a", "x": 1}   # the original is untouched
