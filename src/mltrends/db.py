@@ -170,7 +170,9 @@ def upsert_rows(con: duckdb.DuckDBPyConnection, table: str,
     try:
         return upsert_select(con, table, f"select * from {name}", key, order_by="_batch_pos")
     finally:
-        con.unregister(name)
+        # inside an aborted transaction unregister fails too; let the real error through
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
 
 
 def record_hash(record: Any) -> str:
