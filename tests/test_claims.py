@@ -1,0 +1,150 @@
+"""Claims scorecard: the registry covers every claim; verdicts follow the interval rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from mltrends import claims, models
+from mltrends.cli import main
+
+CLAIM_IDS = {
+    "research-pytorch-dominates", "papers-pytorch-first", "research-trend-rising",
+    "industry-tensorflow", "enterprise-prefer-tf", "openai-migrated", "companies-tensorflow",
+    "companies-pytorch", "edge-tensorflow", "nlp-pytorch", "hf-pytorch", "tpu-tensorflow",
+    "regulated-industries", "pytorch-faster-gpu",
+}
+
+
+def add_papers(con, frameworks: dict[str, int], start: str = "2024-01-01", days: int = 365) -> None:
+    """Label-only papers spread over a year, then one paper that opens a partial quarter."""
+    for offset, (framework, count) in enumerate(frameworks.items()):
+        con.execute(
+            "insert into pwc_papers (paper_id, published, _source, _fetched_at) "
+            "select ? || i, date '" + start + "' + ((i * ?) % ?)::integer, 'pwc-dump', now() from range(?) t(i)",
+            [f"{framework}-", 7 + offset, days, count])
+        con.execute(
+            "insert into pwc_paper_repos (paper_id, repo, is_official, pwc_framework, _source, _fetched_at) "
+            "select ? || i, ? || i, true, ?, 'pwc-dump', now() from range(?) t(i)",
+            [f"{framework}-", f"{framework}/r", framework, count])
+    con.execute("insert into pwc_papers (paper_id, published, _source, _fetched_at) "
+                "values ('tail', date '2025-01-15', 'pwc-dump', now())")
+
+
+def verdict_of(con, claim_id: str) -> dict:
+    models.build(con)
+    return next(r for r in claims.evaluate(con) if r["claim_id"] == claim_id)
+
+
+def test_registry_covers_every_claim_with_a_query():
+    registry = claims.load_registry()
+    assert {c.claim_id for c in registry} == CLAIM_IDS
+    assert all(c.sql_path.read_text().lstrip().startswith("--") for c in registry)
+    assert all(c.quote and c.metric_name and c.rule for c in registry)
+
+
+@pytest.mark.parametrize(("counts", "expected"), [
+    ({"pytorch": 40, "tensorflow": 5}, "supported"),
+    ({"pytorch": 5, "tensorflow": 40}, "contradicted"),
+    ({"pytorch": 20, "tensorflow": 20}, "inconclusive"),
+    ({"pytorch": 5, "tensorflow": 5}, "not measurable"),
+])
+def test_research_claim_verdicts_from_constructed_data(con, counts, expected):
+    add_papers(con, counts)
+    row = verdict_of(con, "research-pytorch-dominates")
+    n = sum(counts.values())
+    assert row["verdict"] == expected
+    assert row["n"] == n and row["metric"] == pytest.approx(counts["pytorch"] / n)
+    assert row["ci_low"] <= row["metric"] <= row["ci_high"]
+    if expected == "not measurable":
+        assert "n = 10" in row["reason"] and "at least 30" in row["reason"]
+    stored = con.execute("select verdict, n from claims_scorecard "
+                         "where claim_id = 'research-pytorch-dominates'").fetchall()
+    assert stored == [(expected, n)]
+
+
+def test_verdict_rule():
+    claim = next(c for c in claims.load_registry() if c.claim_id == "industry-tensorflow")
+    assert claim.threshold == 0.0
+    assert claims.verdict(claim, 0.2, 0.1, 0.3, 100)[0] == "supported"
+    assert claims.verdict(claim, -0.2, -0.3, -0.1, 100)[0] == "contradicted"
+    assert claims.verdict(claim, 0.05, -0.1, 0.2, 100)[0] == "inconclusive"
+    assert claims.verdict(claim, 0.2, 0.1, 0.3, 10) == (
+        "not measurable", "too little data: n = 10, the rule needs at least 30")
+    assert claims.verdict(claim, None, None, None, 100)[0] == "not measurable"
+    fixed = next(c for c in claims.load_registry() if c.claim_id == "regulated-industries")
+    assert claims.verdict(fixed, 0.9, 0.8, 1.0, 10**6) == ("not measurable", fixed.reason)
+
+
+def test_trend_claim_uses_the_slope_interval(con):
+    # PyTorch's share rises from 20% to 80% over 3 years: 12 complete quarters, rising
+    for q in range(12):
+        pt = 2 + q
+        con.execute(
+            "insert into pwc_papers (paper_id, published, _source, _fetched_at) "
+            "select 'q' || ? || '-' || i, date '2022-01-15' + interval (3 * ?) month, 'pwc-dump', now() "
+            "from range(15) t(i)", [q, q])
+        con.execute(
+            "insert into pwc_paper_repos (paper_id, repo, is_official, pwc_framework, _source, _fetched_at) "
+            "select 'q' || ? || '-' || i, 'r/q' || ? || '-' || i, true, "
+            "case when i < ? then 'pytorch' else 'tensorflow' end, 'pwc-dump', now() from range(15) t(i)",
+            [q, q, pt])
+    con.execute("insert into pwc_papers (paper_id, published, _source, _fetched_at) "
+                "values ('tail', date '2025-01-15', 'pwc-dump', now())")
+    row = verdict_of(con, "research-trend-rising")
+    assert row["n"] == 12
+    assert row["metric"] == pytest.approx(4 / 15, rel=1e-9)  # one paper in 15 a quarter = 4/15 a year
+    assert row["verdict"] == "supported"
+
+
+def test_scorecard_on_an_empty_database_is_complete(con):
+    models.build(con)
+    rows = claims.evaluate(con)
+    assert {r["claim_id"] for r in rows} == CLAIM_IDS
+    assert {r["verdict"] for r in rows} == {"not measurable"}
+    assert con.execute("select count(*), count(distinct claim_id) from claims_scorecard").fetchall() == [(14, 14)]
+    claims.evaluate(con)
+    assert con.execute("select count(*) from claims_scorecard").fetchall() == [(14,)]
+
+
+def test_claims_before_build_is_a_clear_error(con):
+    with pytest.raises(models.BuildError, match="mltrends build"):
+        claims.evaluate(con)
+
+
+def test_cli_build_claims_schema(tmp_path):
+    db_path = str(tmp_path / "m.duckdb")
+    runner = CliRunner()
+    for cmd in (["build", "--help"], ["claims", "--help"], ["schema", "--help"]):
+        result = runner.invoke(main, cmd)
+        assert result.exit_code == 0 and "Usage" in result.output
+    result = runner.invoke(main, ["--db", db_path, "schema"])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke(main, ["--db", db_path, "claims"])
+    assert result.exit_code == 2 and "mltrends build" in result.output
+    result = runner.invoke(main, ["--db", db_path, "build"])
+    assert result.exit_code == 0, result.output
+    assert "framework_share_quarterly" in result.output
+    result = runner.invoke(main, ["--db", db_path, "claims", "--json"])
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert {r["claim_id"] for r in lines} == CLAIM_IDS
+    result = runner.invoke(main, ["--db", db_path, "schema", "adoption_summary"])
+    assert result.exit_code == 0 and "trend_slope_per_year" in result.output
+    result = runner.invoke(main, ["--db", db_path, "schema", "no_such_mart"])
+    assert result.exit_code == 2 and "no table or view" in result.output
+
+
+def test_cli_build_fails_loudly_on_bad_data(tmp_path):
+    from mltrends import db
+    db_path = str(tmp_path / "m.duckdb")
+    con = db.connect(db_path)
+    con.execute("insert into repo_purposes values ('a/b', 'library', 0.5, 'v', now())")
+    con.execute("insert into github_repos (repo, owner, status, _source, _fetched_at) "
+                "values ('a/b', 'a', 'ok', 't', now())")
+    con.close()
+    result = CliRunner().invoke(main, ["--db", db_path, "build"])
+    assert result.exit_code == 2
+    assert "data test(s) failed" in result.output and "accepted_values(purpose)" in result.output
