@@ -98,3 +98,20 @@ def test_query_reads_the_published_file_in_every_format(tmp_path):
     bad = subprocess.run([*MLTRENDS, "--db", pub, "query", "insert into t values (1)"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "read-only" in (bad.stderr + bad.stdout).lower()
+
+
+def test_published_file_opens_in_a_duckdb_1x_cli(tmp_path):
+    import shutil as sh
+
+    cli = sh.which("duckdb") or str(__import__("pathlib").Path(sys.executable).with_name("duckdb"))
+    if not os.path.exists(cli):
+        pytest.skip("the DuckDB CLI (test extra duckdb-cli) is not installed")
+    work, pub = str(tmp_path / "work.duckdb"), str(tmp_path / "pub.duckdb")
+    con = _make_db(work, 5)
+    con.execute("create view v as select v * 2 as w from t")
+    publish.publish(con, work, pub)
+    out = subprocess.run([cli, "-readonly", "-csv", pub, "-c",
+                          "select w from v; select canonical_repo('https://github.com/A/B.git') as k"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["w", "10", "k", "a/b"]

@@ -110,17 +110,35 @@ def prepare_work_db(work_db: str, published_db: str) -> None:
         os.replace(tmp, work)
 
 
-def publish(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str) -> Path:
-    """Checkpoint and close `con` (the working database), then atomically publish a copy.
+# The oldest storage format that keeps every feature we use: DuckDB clients from 1.4 on
+# (the CLI most users have) can read the published file, not only the 2.x library.
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
 
-    The connection is closed on return; reopen it if more work follows.
+
+def publish(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str) -> Path:
+    """Write a consistent copy of the working database and rename it over the published one.
+
+    The copy is made with COPY FROM DATABASE into a file of PUBLISHED_STORAGE_VERSION
+    (falling back to a byte copy of the checkpointed file). `con` is closed on return.
     """
-    con.execute("checkpoint")
-    con.close()
     pub = Path(published_db)
     pub.parent.mkdir(parents=True, exist_ok=True)
     tmp = pub.with_name(f".{pub.name}.tmp-{os.getpid()}")
-    shutil.copyfile(work_db, tmp)
+    tmp.unlink(missing_ok=True)
+    source = con.execute("select current_database()").fetchall()[0][0]
+    try:
+        con.execute(f"attach '{tmp}' as _publish (storage_version '{PUBLISHED_STORAGE_VERSION}')")
+        try:
+            con.execute(f'copy from database "{source}" to _publish')
+        finally:
+            con.execute("detach _publish")
+        con.execute("checkpoint")
+        con.close()
+    except duckdb.Error:
+        tmp.unlink(missing_ok=True)
+        con.execute("checkpoint")
+        con.close()
+        shutil.copyfile(work_db, tmp)
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     # a quick check that the copy opens before readers see it
