@@ -1,0 +1,152 @@
+"""The repository's Python environment: a per-repo uv venv, or a shared base environment.
+
+Manifest precedence follows repo2docker: environment.yml > requirements.txt >
+setup.py / pyproject.toml (binder/ or .binder/ first when present). conda is not used:
+an environment.yml's conda and pip dependencies are installed with uv.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mltrends.reproduce import sandbox
+from mltrends.reproduce.workspace import Workspace, hand_over
+
+MANIFESTS = ("environment.yml", "environment.yaml", "requirements.txt", "setup.py", "pyproject.toml")
+CONDA_ONLY = {"python", "pip", "cudatoolkit", "cudnn", "nccl", "mkl", "blas", "libgcc-ng"}
+CONDA_RENAMES = {"pytorch": "torch", "pytorch-cpu": "torch", "tensorflow-gpu": "tensorflow"}
+
+
+@dataclass
+class EnvResult:
+    ok: bool
+    python: str
+    source: str
+    seconds: float = 0.0
+    detail: str = ""
+    category: str | None = None
+    freeze: list[str] = field(default_factory=list)
+
+
+def uv_bin() -> str | None:
+    try:
+        from uv import find_uv_bin
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        candidate = Path(sys.executable).with_name("uv")
+        return str(candidate) if candidate.exists() else None
+
+
+def find_manifest(repo: Path) -> Path | None:
+    for folder in (repo / "binder", repo / ".binder", repo):
+        if folder.is_dir():
+            for name in MANIFESTS:
+                if (folder / name).is_file():
+                    return folder / name
+    return None
+
+
+def environment_yml_requirements(text: str) -> list[str]:
+    """conda `dependencies` (as pip specs) and the `pip:` sub-list of an environment.yml."""
+    reqs: list[str] = []
+    in_deps = in_pip = False
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        item = line.strip()
+        if indent == 0:
+            in_deps, in_pip = item.startswith("dependencies:"), False
+            continue
+        if not in_deps or not item.startswith("-"):
+            continue
+        value = item[1:].strip().strip("'\"")
+        if value.startswith("pip:"):
+            in_pip = True
+            continue
+        if in_pip and indent >= 4:
+            reqs.append(value)
+            continue
+        in_pip = False
+        name = re.split(r"[=<>!~ ]", value.split("::")[-1], maxsplit=1)[0].strip()
+        if not name or name.lower() in CONDA_ONLY:
+            continue
+        rest = value.split("::")[-1][len(name):].strip()
+        if re.fullmatch(r"=[^=<>]+", rest):  # conda `pkg=1.2` means `pkg==1.2.*`
+            rest = "==" + rest[1:].split("=")[0] + ".*"
+        reqs.append(CONDA_RENAMES.get(name.lower(), name) + rest)
+    return reqs
+
+
+@functools.lru_cache(maxsize=8)
+def freeze(python: str) -> tuple[str, ...]:
+    uv = uv_bin()
+    argv = [uv, "pip", "freeze", "--python", python] if uv else [python, "-m", "pip", "freeze"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(line for line in done.stdout.splitlines() if line.strip())
+
+
+def shared(python: str) -> EnvResult:
+    """--no-install: the base environment that already holds the frameworks."""
+    return EnvResult(ok=True, python=python, source="shared base environment",
+                     freeze=list(freeze(python)))
+
+
+def install(ws: Workspace, base_python: str, *, mode: str, uid: int | None,
+            limits: sandbox.Limits, network: bool, find_links: tuple[str, ...] = (),
+            expose: tuple[str, ...] = ()) -> EnvResult:
+    """A uv venv in <ws>/venv with the repository's declared requirements, installed in
+    the sandbox (network only when allowed) within limits.wall_seconds."""
+    manifest = find_manifest(ws.repo)
+    uv = uv_bin()
+    if uv is None:
+        return EnvResult(False, base_python, "none", detail="uv is not installed", category="env")
+    done = subprocess.run([uv, "venv", "--quiet", "--python", base_python, str(ws.venv)],
+                          capture_output=True, text=True, timeout=120)
+    python = str(ws.venv / "bin" / "python")
+    if done.returncode != 0:
+        return EnvResult(False, python, "none", detail=done.stderr[-1000:], category="env")
+    if manifest is None:
+        return EnvResult(True, python, "no manifest", freeze=list(freeze(python)))
+    rel = manifest.relative_to(ws.repo)
+    target: list[str]
+    if manifest.name.startswith("environment."):
+        reqs = environment_yml_requirements(manifest.read_text(encoding="utf-8", errors="replace"))
+        converted = ws.tmp / "environment-requirements.txt"
+        converted.write_text("\n".join(reqs) + "\n")
+        target = ["-r", str(converted)]
+    elif manifest.name == "requirements.txt":
+        target = ["-r", str(manifest)]
+    else:
+        target = ["-e", str(manifest.parent)]
+    argv = [uv, "pip", "install", "--python", python, *target]
+    if not network:
+        argv.append("--offline")
+    for link in find_links:
+        argv += ["--find-links", link]
+    hand_over(ws, uid)
+    env = sandbox.scrubbed_env({"UV_CACHE_DIR": str(ws.home / ".cache" / "uv"),
+                                "UV_NO_PROGRESS": "1"}, [], str(ws.home), str(ws.tmp))
+    run = sandbox.run_sandboxed(argv, cwd=str(ws.repo), writable=ws.writable, env=env, mode=mode,
+                                uid=uid, limits=limits, network=network,
+                                expose=(*expose, *find_links))
+    result = EnvResult(ok=run.returncode == 0, python=python, source=str(rel),
+                       seconds=run.seconds, detail=run.output[-2000:])
+    if run.setup_failed:
+        result.category = "sandbox"
+    elif run.timed_out:
+        result.category, result.detail = "timeout", f"install timed out after {run.seconds:.0f} s"
+    elif not result.ok:
+        result.category = "env"
+    else:
+        result.freeze = list(freeze(python))
+    return result

@@ -1,0 +1,164 @@
+"""Which repositories to run: a stratified sample, an explicit list, or local directories.
+
+The sample is stratified by claimed framework (the PwC label) and publication year,
+allocated proportionally (largest remainder), official implementations first within a
+stratum, then a seeded shuffle: the same seed gives the same sample.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mltrends import db
+from mltrends.normalize import canonical_framework, canonical_repo
+from mltrends.reproduce.pipeline import Job
+
+CANDIDATES_MART = """
+    select repo, paper_id, coalesce(is_official, false) as is_official,
+           pwc_framework as claimed, year
+    from paper_implementations where repo is not null
+"""
+CANDIDATES_RAW = """
+    select r.repo, r.paper_id, coalesce(r.is_official, false) as is_official,
+           r.pwc_framework as claimed, p.year
+    from pwc_paper_repos r left join pwc_papers p using (paper_id)
+    where r.repo is not null
+"""
+
+
+class RepoListError(ValueError):
+    user_facing = True
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute("select count(*) from information_schema.tables where table_name = ? "
+                       "and table_schema = current_schema()", [name]).fetchall()
+    return rows[0][0] > 0
+
+
+def candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """One row per repo (its official link preferred), from the mart or the raw PwC tables."""
+    if _has_table(con, "paper_implementations"):
+        sql = CANDIDATES_MART
+    elif _has_table(con, "pwc_paper_repos"):
+        sql = CANDIDATES_RAW
+    else:
+        return []
+    rows = con.execute(
+        f"select repo, paper_id, is_official, claimed, year from ({sql}) "
+        "qualify row_number() over (partition by repo order by is_official desc, paper_id) = 1 "
+        "order by repo").fetchall()
+    return [{"repo": r[0], "paper_id": r[1], "is_official": bool(r[2]),
+             "claimed": canonical_framework(r[3]) if r[3] is not None else "none",
+             "year": r[4]} for r in rows]
+
+
+def allocate(sizes: dict[Any, int], n: int) -> dict[Any, int]:
+    """Proportional allocation of n over strata (largest remainder, ties by key)."""
+    total = sum(sizes.values())
+    if total == 0 or n <= 0:
+        return dict.fromkeys(sizes, 0)
+    n = min(n, total)
+    exact = {k: n * v / total for k, v in sizes.items()}
+    alloc = {k: min(sizes[k], int(x)) for k, x in exact.items()}
+    order = sorted(sizes, key=lambda k: (-(exact[k] - int(exact[k])), str(k)))
+    while sum(alloc.values()) < n:
+        for k in order:
+            if sum(alloc.values()) >= n:
+                break
+            if alloc[k] < sizes[k]:
+                alloc[k] += 1
+    return alloc
+
+
+def sample(con: duckdb.DuckDBPyConnection, n: int, seed: int, git_base_url: str) -> list[Job]:
+    """A stratified sample of n repos (claimed framework x year), reproducible per seed."""
+    strata: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
+    for row in candidates(con):
+        strata[(row["claimed"], row["year"])].append(row)
+    alloc = allocate({k: len(v) for k, v in strata.items()}, n)
+    rng = random.Random(seed)
+    chosen: list[dict[str, Any]] = []
+    for key in sorted(strata, key=lambda k: (k[0], k[1] if k[1] is not None else -1)):
+        rows = sorted(strata[key], key=lambda r: r["repo"])
+        rng.shuffle(rows)
+        rows.sort(key=lambda r: not r["is_official"])  # stable: official first, shuffled within
+        chosen.extend(rows[:alloc[key]])
+    base = git_base_url.rstrip("/")
+    return [Job(repo=r["repo"], url=repo_url(base, r["repo"]), claimed_framework=r["claimed"],
+                paper_id=r["paper_id"]) for r in chosen]
+
+
+def repo_url(base: str, repo: str) -> str:
+    """`owner/name` -> `<git base>/owner/name`; repos on other hosts keep their host."""
+    if repo.count("/") >= 2:
+        return f"https://{repo}"
+    return f"{base}/{repo}"
+
+
+def repo_key(url: str) -> str:
+    """The canonical `owner/name` for a forge URL; a local (file://, path) URL is its own key."""
+    if url.startswith(("file:", "/", ".")):
+        return url
+    return canonical_repo(url) or url
+
+
+def claims_for(con: duckdb.DuckDBPyConnection, repos: list[str]) -> dict[str, str]:
+    found = {r["repo"]: r for r in candidates(con) if r["repo"] in set(repos)}
+    return {k: v["claimed"] for k, v in found.items()}
+
+
+def from_file(con: duckdb.DuckDBPyConnection, path: str | Path, run_id: str | None = None) -> list[Job]:
+    """JSON lines: {"url": ..., "claimed_framework"?, "command"?, "commit"?, "repo"?}.
+
+    A line that cannot be used is kept in rejected_records with the reason; a file with
+    no usable line is an error.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"repos file {path} does not exist")
+    jobs: list[Job] = []
+    rejected = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not item["url"]:
+                raise ValueError("each line needs a JSON object with a 'url' string")
+            command = item.get("command")
+            if command is not None and not isinstance(command, (str, list)):
+                raise ValueError("'command' must be a string or a list of strings")
+        except ValueError as exc:
+            db.reject(con, "reproduce:repos-file", line, f"{path}:{number}: {exc}", run_id)
+            rejected += 1
+            continue
+        url = item["url"]
+        claimed = item.get("claimed_framework")
+        jobs.append(Job(
+            repo=item.get("repo") or repo_key(url),
+            url=url, claimed_framework=canonical_framework(claimed) if claimed else None,
+            command=tuple(command) if isinstance(command, list) else command,
+            commit=item.get("commit"), paper_id=item.get("paper_id")))
+    if not jobs:
+        raise RepoListError(f"{path}: no usable repository line ({rejected} refused; "
+                            "see rejected_records)")
+    return jobs
+
+
+def from_directory(con: duckdb.DuckDBPyConnection, directory: str | Path) -> list[Job]:
+    """Local repositories named `<owner>__<name>/`; claims come from the PwC data if any."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"repos directory {directory} does not exist")
+    dirs = sorted(p for p in directory.iterdir() if p.is_dir() and "__" in p.name)
+    repos = {p: p.name.replace("__", "/", 1).lower() for p in dirs}
+    claims = claims_for(con, list(repos.values()))
+    return [Job(repo=repo, path=str(p.resolve()), claimed_framework=claims.get(repo))
+            for p, repo in repos.items()]
