@@ -1,0 +1,109 @@
+"""The report's content model (sections, charts, tables) and number formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from mltrends.report.charts import label
+from mltrends.report.data import ReportData
+
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA: not real measurements"
+
+
+@dataclass
+class ChartItem:
+    name: str                  # file stem: charts/<name>.png|svg, data/<name>.csv
+    title: str                 # the finding, also the chart title
+    chart: Any                 # an Altair top-level chart
+    data: pd.DataFrame         # the numbers behind the chart
+    caption: str = ""
+
+
+@dataclass
+class Table:
+    caption: str
+    frame: pd.DataFrame        # display-ready: strings
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    intro: str = ""
+    findings: list[str] = field(default_factory=list)
+    charts: list[ChartItem] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # parts without data, said plainly
+    notes: list[str] = field(default_factory=list)
+    key_finding: str | None = None                      # goes into the summary at the top
+
+    @property
+    def empty(self) -> bool:
+        return not self.charts and not self.tables and not self.notes
+
+
+@dataclass
+class Context:
+    data: ReportData
+    demo: bool
+
+    def subtitle(self, *lines: str) -> list[str]:
+        out = [line for line in lines if line]
+        return [SYNTHETIC_LABEL, *out] if self.demo else out
+
+
+def pct(x: Any, digits: int = 0) -> str:
+    if x is None or pd.isna(x):
+        return "n/a"
+    return f"{float(x) * 100:.{digits}f}%"
+
+
+def interval(lo: Any, hi: Any) -> str:
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return "n/a"
+    return f"{float(lo) * 100:.0f}–{float(hi) * 100:.0f}%"
+
+
+def count(x: Any) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{int(x):,}"
+
+
+def is_share_metric(name: Any, value: Any) -> bool:
+    text = str(name or "").lower()
+    if any(word in text for word in ("slope", "ratio", "count", "per_year")):
+        return False
+    return value is not None and not pd.isna(value) and 0 <= float(value) <= 1
+
+
+def metric_text(name: Any, value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    value = float(value)
+    text = str(name or "").lower()
+    if "slope" in text or "per_year" in text:
+        return f"{value * 100:+.1f} pts/year" if abs(value) < 1 else f"{value:+.2f}/year"
+    if is_share_metric(name, value):
+        return pct(value, 1)
+    if "ratio" in text:
+        return f"{value:.2f}×"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def metric_interval(name: Any, lo: Any, hi: Any, value: Any) -> str:
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return "n/a"
+    if is_share_metric(name, value):
+        return interval(lo, hi)
+    return f"{metric_text(name, lo)} to {metric_text(name, hi)}"
+
+
+def one_line(text: Any, limit: int = 170) -> str:
+    words = " ".join(str(text or "").split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+def fw(framework: Any) -> str:
+    return label(str(framework))
