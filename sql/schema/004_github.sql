@@ -4,7 +4,7 @@ create table if not exists github_repos (
     repo            varchar primary key,   -- canonical lower-case owner/name as requested
     owner           varchar,               -- lower-case login
     name_with_owner varchar,               -- as GitHub spells it now
-    status          varchar not null,      -- ok | not_found | moved
+    status          varchar not null,      -- ok | not_found (gone or private) | moved (renamed; data is the new repo's)
     moved_to        varchar,               -- canonical new name when status = 'moved'
     description     varchar,
     stars           integer,
@@ -68,7 +68,10 @@ create table if not exists github_star_history (
 create table if not exists github_org_repos (
     org         varchar not null,          -- lower-case organisation login
     repo        varchar not null,          -- canonical owner/name
+    company     varchar,                   -- company the organisation belongs to ([github.tracked_orgs])
     created_year integer,
+    created_at  timestamp,
+    is_fork     boolean,
     _fetched_at timestamp not null,
     primary key (org, repo)
 );
