@@ -171,6 +171,14 @@ def parse_batch(repos: Sequence[str], body: dict[str, Any]) -> Fetched:
     return out
 
 
+MAX_FAILED_IN_A_ROW = 3
+
+
+def exc_status(exc: BaseException) -> int | None:
+    cause = exc.__cause__
+    return getattr(cause, "status", None)
+
+
 @dataclass
 class BatchRunner:
     """Sends the batches; remembers the batch size that GitHub accepts."""
@@ -184,7 +192,9 @@ class BatchRunner:
             try:
                 body = self.client.graphql(batch_query(chunk), cost=estimated_cost(len(chunk)))
             except http.SourceError as exc:
-                if exc.status not in (502, 503, 504):
+                # 502/504 is how GitHub says a query took too long: a smaller batch may pass.
+                # Anything else (503 after the retries included) is an outage: stop.
+                if exc.status not in (502, 504):
                     raise
                 raise ShrinkBatch(str(exc)) from exc
             limited = [e for e in body.get("errors") or [] if e.get("type") == "RATE_LIMITED"]
@@ -197,16 +207,24 @@ class BatchRunner:
     def fetch(self, repos: Sequence[str]) -> Iterator[tuple[list[str], Fetched]]:
         """Yield (repos, records) per answered batch, shrinking on resource limits."""
         pending = list(repos)
+        failed_in_a_row = 0
         while pending:
             chunk, pending = pending[: self.batch_size], pending[self.batch_size:]
             queue = [chunk]
             while queue:
                 part = queue.pop(0)
                 try:
-                    yield part, parse_batch(part, self._query(part))
+                    answer = self._query(part)
+                    failed_in_a_row = 0
+                    yield part, parse_batch(part, answer)
                 except ShrinkBatch as exc:
                     if len(part) == 1:
                         self.failed.append((part[0], str(exc)))
+                        failed_in_a_row += 1
+                        if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
+                            raise http.SourceError(
+                                f"GitHub GraphQL failed for {failed_in_a_row} single repositories in a row "
+                                f"({exc}); the service looks down: rerun later", status=exc_status(exc)) from exc
                         continue
                     half = math.ceil(len(part) / 2)
                     self.batch_size = max(1, min(self.batch_size, half))

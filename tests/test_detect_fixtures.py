@@ -1,0 +1,39 @@
+"""Every fixture repository gets its expected primary framework, with evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from detect_fixtures import expected, materialise, specs
+from mltrends.detect import Reader, detect_path
+
+SPECS = specs()
+
+
+def test_there_are_enough_fixtures():
+    assert len(SPECS) >= 40
+    assert {expected(s) for s in SPECS} >= {"pytorch", "tensorflow", "jax", "keras", "mxnet",
+                                            "paddle", "mindspore", "other", "none"}
+
+
+def test_accuracy_on_all_fixtures(tmp_path, capsys):
+    wrong = []
+    for spec in SPECS:
+        reader = Reader(str(tmp_path))
+        result = detect_path(materialise(spec, tmp_path), reader=reader)
+        assert max(reader.opens.values(), default=1) == 1, f"{spec.name}: a file was read twice"
+        if result.primary != expected(spec):
+            wrong.append(f"{spec.stem}: expected {expected(spec)}, got {result.primary}")
+        if result.primary != "none":
+            top = result.framework(result.primary)
+            assert top is not None and top.evidence, f"{spec.stem}: primary without evidence"
+    correct = len(SPECS) - len(wrong)
+    with capsys.disabled():
+        print(f"\ndetect fixture accuracy: {correct}/{len(SPECS)} = {correct / len(SPECS):.1%}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.stem for s in SPECS])
+def test_fixture(spec, tmp_path):
+    result = detect_path(materialise(spec, tmp_path))
+    assert result.primary == expected(spec), result.dumps()
