@@ -28,7 +28,8 @@ def _rows(con, sql):
 def test_normal_run_fills_the_three_tables_exactly(con, settings):
     with replay_server(f"{FIX}/normal.jsonl") as srv:
         counts = pypi.ingest(con, _aimed(settings, srv), ["torch", "flax"], today=DAY, min_interval=0)
-    assert counts == {"pypi_downloads": 7, "pypi_versions": 4, "pypi_dependents": 2, "pypi_packages": 2}
+    assert counts == {"pypi_downloads": 7, "pypi_versions": 4, "pypi_dependents": 2, "pypi_packages": 2,
+                      "rejected_records": 0}
     assert _rows(con, "select package, date::varchar, category, downloads, _source from pypi_downloads "
                       "order by all") == [
         ("flax", "2026-11-01", "without_mirrors", 70, "pypistats"),

@@ -38,7 +38,8 @@ def test_a_run_fills_the_tables_and_is_recorded(tmp_path):
     runs = con.execute("select command, source, status, rows from runs").fetchall()
     assert runs[0][:3] == ("ingest pypi", "pypi", "succeeded")
     assert json.loads(runs[0][3]) == {"pypi_downloads": 7, "pypi_versions": 4,
-                                      "pypi_dependents": 2, "pypi_packages": 2}
+                                      "pypi_dependents": 2, "pypi_packages": 2,
+                                      "rejected_records": 0}
     con.close()
 
 

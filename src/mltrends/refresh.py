@@ -26,6 +26,14 @@ ALL_SOURCES = ("pwc", "hf", "github", "pypi")
 CATALOGUE_START = date(2025, 7, 1)  # the archive dumps end in July 2025
 
 
+class StepIncomplete(Exception):
+    """A step kept what it fetched but could not finish; `rows` says what it wrote."""
+
+    def __init__(self, message: str, rows: dict[str, int]) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
 @dataclass
 class RefreshOptions:
     sources: tuple[str, ...] = ALL_SOURCES
@@ -92,11 +100,18 @@ def _step_hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOp
 
 
 def _step_github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    orgs = settings.section("github").get("orgs")
-    kwargs: dict[str, Any] = {"from_papers": True, "max_requests": opts.budget_github}
-    if orgs is not None:
-        kwargs["orgs"] = orgs
-    return _call("mltrends.sources.github", "ingest", con, settings, **kwargs)
+    # the tracked organisations (configurable under [github]) feed the company claims
+    result = _call("mltrends.sources.github", "ingest", con, settings, from_papers=True,
+                   orgs="tracked", max_requests=opts.budget_github)
+    stop_kind = getattr(result, "stop_kind", None)
+    if stop_kind == "max_requests":
+        console.info(f"github: stopped at the request budget; {getattr(result, 'remaining', '?')} repos "
+                     "left for the next refresh")
+    elif stop_kind:
+        # what was fetched is committed; the step still fails so the exit status says so
+        raise StepIncomplete(f"github stopped early ({result.stopped}); rerun after the reset",
+                             dict(result))
+    return dict(result)
 
 
 def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
@@ -175,7 +190,8 @@ def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
             con.execute("rollback")
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         console.log.error("refresh: %s failed: %s", step.name, message)
-        return StepResult(step.name, "failed", time.perf_counter() - start, error=message)
+        rows = dict(getattr(exc, "rows", None) or {})
+        return StepResult(step.name, "failed", time.perf_counter() - start, rows=rows, error=message)
     seconds = time.perf_counter() - start
     console.info(f"refresh: {step.name} done in {seconds:.1f} s: "
                  + (", ".join(f"{t} {n:,}" for t, n in rows.items()) or "nothing new"))
@@ -194,6 +210,8 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
                                 lock["stale_cleared"].get("pid"), lock["stale_cleared"].get("started_at"))
         publish.prepare_work_db(settings.work_db, settings.db)
         con = publish.open_work_db(settings.work_db)
+        if opts.demo:
+            _call("mltrends.report", "mark_synthetic", con)
         results: list[StepResult] = []
         published: Path | None = None
         report: Path | None = None

@@ -120,8 +120,13 @@ def fetch_downloads(session: requests.Session, settings: Settings, package: str,
             category = item.get("category") if isinstance(item, dict) else None
             if endpoint == "overall" and category == "with_mirrors":
                 continue
-            label = "unknown" if category in (None, "null", "") else str(category)
-            yield {"package": package, "category": prefix + label if prefix else label,
+            if not isinstance(item, dict) or "category" not in item or (
+                    endpoint == "overall" and category != "without_mirrors"):
+                label = None  # a record of another shape: rejected, never stored under a guess
+            else:
+                # pypistats' own "null" category (OS or Python version it could not tell)
+                label = "unknown" if category in (None, "null", "") else str(category)
+            yield {"package": package, "category": (prefix + label if prefix else label) if label else None,
                    "date": item.get("date") if isinstance(item, dict) else None,
                    "downloads": item.get("downloads") if isinstance(item, dict) else None,
                    "_url": url, "_raw": item}
@@ -209,6 +214,8 @@ def fetch_package(session: requests.Session, settings: Settings, tracked: Tracke
 
 
 def _clean_download(rec: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    if not rec["category"]:
+        return None, f"{rec['_url']}: a record without a usable 'category'"
     try:
         day = date.fromisoformat(str(rec["date"]))
     except (TypeError, ValueError):
@@ -243,9 +250,11 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
     counts = {"pypi_downloads": 0, "pypi_versions": 0, "pypi_dependents": 0, "pypi_packages": 0}
     with db.transaction(con):
         rows = []
+        refused = 0
         for rec in fetched.downloads:
             row, reason = _clean_download(rec)
             if row is None:
+                refused += 1
                 db.reject(con, "pypistats", rec["_raw"], reason or "invalid", run_id)
             else:
                 rows.append({**row, "_source": "pypistats" + suffix, "_fetched_at": now})
@@ -254,6 +263,7 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
         versions = []
         for rec in fetched.versions:
             if not rec.get("version"):
+                refused += 1
                 db.reject(con, "depsdev", rec["_raw"], f"{rec['_url']}: a version without a name", run_id)
                 continue
             versions.append({"package": rec["package"], "version": str(rec["version"]),
@@ -269,7 +279,9 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
         counts["pypi_packages"] = db.upsert_rows(con, "pypi_packages", [{
             "package": tracked.package, "family": tracked.family, "framework": tracked.framework,
             "status": fetched.status, "_fetched_at": now}], ["package"])
-        db.set_state(con, SOURCE, f"done:{tracked.package}", {"date": snapshot.isoformat()})
+        if not refused:  # a package with refused records is fetched again by the next run
+            db.set_state(con, SOURCE, f"done:{tracked.package}", {"date": snapshot.isoformat()})
+    counts["rejected_records"] = refused
     return counts
 
 
@@ -297,7 +309,8 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, packages: list[st
     if len(todo) < len(tracked):
         console.info(f"pypi: {len(tracked) - len(todo)} package(s) already done on {today}; "
                      f"{len(todo)} to go")
-    totals = {"pypi_downloads": 0, "pypi_versions": 0, "pypi_dependents": 0, "pypi_packages": 0}
+    totals = {"pypi_downloads": 0, "pypi_versions": 0, "pypi_dependents": 0, "pypi_packages": 0,
+              "rejected_records": 0}
     failures: list[str] = []
     for t in console.track(todo, total=len(todo), label="pypi packages"):
         try:
