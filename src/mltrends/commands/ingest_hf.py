@@ -1,6 +1,43 @@
-"""(placeholder: filled by the capability that owns this command module)"""
+"""`mltrends ingest hf-papers`: Hugging Face daily papers."""
+
+from __future__ import annotations
+
+from datetime import date
 
 import click
 
+from mltrends import db
+from mltrends.commands import App, pass_app
+from mltrends.commands.ingest_pwc import day_option, print_counts
+
+
+@click.command("hf-papers")
+@click.option("--since", required=True, callback=day_option, metavar="YYYY-MM-DD",
+              help="First day of daily papers to fetch.")
+@click.option("--until", callback=day_option, metavar="YYYY-MM-DD", help="Last day [default: today].")
+@pass_app
+def ingest_hf_papers(app: App, since: date, until: date | None) -> None:
+    """Fetch Hugging Face daily papers day by day into hf_papers.
+
+    Keeps each paper's GitHub repo (as the canonical owner/repo key), its stars, the
+    organisation, upvotes and AI keywords. Days already loaded are skipped.
+
+    Example: mltrends ingest hf-papers --since 2026-03-02 --until 2026-03-08
+    """
+    from mltrends.sources import hfpapers
+
+    if until and until < since:
+        raise click.UsageError(f"--until {until} is before --since {since}")
+    con = app.connect()
+    try:
+        with db.recorded_run(con, "ingest hf-papers", {"since": since, "until": until}, source="hf") as run:
+            counts = hfpapers.ingest(con, app.settings, since=since, until=until, run_id=run.run_id)
+            for table, n in counts.items():
+                run.add(table, n)
+    finally:
+        con.close()
+    print_counts(counts)
+
+
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
+INGEST_COMMANDS: list[click.Command] = [ingest_hf_papers]
