@@ -141,7 +141,7 @@ def test_cli_build_fails_loudly_on_bad_data(tmp_path):
     from mltrends import db
     db_path = str(tmp_path / "m.duckdb")
     con = db.connect(db_path)
-    con.execute("insert into repo_purposes values ('a/b', 'library', 0.5, 'v', now())")
+    con.execute("insert into repo_purposes (repo, purpose, probability, model_version, predicted_at) values ('a/b', 'library', 0.5, 'v', now())")
     con.execute("insert into github_repos (repo, owner, status, _source, _fetched_at) "
                 "values ('a/b', 'a', 'ok', 't', now())")
     con.close()

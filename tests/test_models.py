@@ -176,7 +176,7 @@ def test_bad_rows_fail_the_build_and_keep_previous_marts(built):
                   "values ('zeta/x', 'zeta', 'ok', 't', now())")
     built.execute("insert into repo_frameworks (repo, framework, evidence, source, is_primary, detected_at) "
                   "values ('zeta/x', 'pytorch', 'import', 'code', true, now())")
-    built.execute("insert into repo_purposes values ('zeta/x', 'library', 0.5, 'v', now())")
+    built.execute("insert into repo_purposes (repo, purpose, probability, model_version, predicted_at) values ('zeta/x', 'library', 0.5, 'v', now())")
     with pytest.raises(models.BuildError) as err:
         models.build(built)
     text = str(err.value)

@@ -79,12 +79,12 @@ def test_catalogue_fields_are_kept(con, settings, small_pages):
         pwc_api.ingest_api(con, s, since=date(2025, 8, 1), until=date(2025, 8, 31), today=TODAY)
     rows = con.execute("select paper_id, arxiv_id, published, quarter, venue, venue_year, organizations, tasks, "
                        "citation_count, has_hf_artifacts, _source from pwc_papers order by paper_id").fetchall()
-    assert rows[0] == ("1000", "2508.00000", date(2025, 8, 1), "2025Q3", None, None, ["Example AI"],
+    assert rows[0] == ("arxiv:2508.00000", "2508.00000", date(2025, 8, 1), "2025Q3", None, None, ["Example AI"],
                        ["Image Classification"], 0, True, "pwc-api")
     assert rows[1][4:6] == ("CVPR", 2026) and rows[1][9] is False
     links = con.execute("select paper_id, repo, is_official, pwc_framework from pwc_paper_repos "
                         "order by paper_id").fetchall()
-    assert links[0] == ("1000", "example-ai/model-0", True, None)
+    assert links[0] == ("arxiv:2508.00000", "example-ai/model-0", True, None)
 
 
 def test_rerun_skips_windows_already_loaded(con, settings, small_pages):

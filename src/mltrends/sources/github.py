@@ -26,7 +26,7 @@ from mltrends import console, db, http
 from mltrends.config import Settings
 from mltrends.sources import github_graphql, github_rest
 from mltrends.sources.github_client import BudgetStop, GitHubClient
-from mltrends.sources.github_records import Fetched, parse_repo_ref, valid_repo
+from mltrends.sources.github_records import Fetched, parse_repo_ref, screen, valid_repo
 
 # Companies named in the claims (reference/claims.md) and their research organisations.
 # Coca-Cola has no public GitHub organisation we know of; add one under [github.tracked_orgs].
@@ -128,6 +128,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Fetched, run_id: str | Non
     """Write one fetched batch (repos, owners, manifests, today's snapshots, ETags) atomically."""
     counts = dict.fromkeys(("github_repos", "github_owners", "github_manifests", "github_star_snapshots"), 0)
     now = db.now_utc()
+    screen(batch)
     with db.transaction(con):
         counts["github_repos"] = db.upsert_rows(con, "github_repos", batch.repos, ["repo"])
         counts["github_owners"] = db.upsert_rows(con, "github_owners", batch.owners, ["login"])

@@ -26,6 +26,7 @@ from mltrends import db, http
 from mltrends.sources.github_client import BudgetStop, GitHubClient, parse_reset
 from mltrends.sources.github_records import (
     MANIFEST_PATHS,
+    SHAPE_ERRORS,
     Fetched,
     manifest_text,
     parse_time,
@@ -159,15 +160,22 @@ def parse_batch(repos: Sequence[str], body: dict[str, Any]) -> Fetched:
                 continue
             out.repos.append(missing_record(repo, source, fetched_at))
             continue
-        out.repos.append(repo_record(repo, node, source, fetched_at))
-        if node.get("owner"):
-            out.owners.append(owner_record(node["owner"], source, fetched_at))
-        out.manifests[repo] = [
-            {"repo": repo, "path": path, "content": manifest_text(blob.get("text")),
-             "_source": source, "_fetched_at": fetched_at}
-            for i_m, path in enumerate(MANIFEST_PATHS)
-            if (blob := node.get(f"m{i_m}")) and blob.get("text") is not None
-        ]
+        try:
+            record = repo_record(repo, node, source, fetched_at)
+            owner = owner_record(node["owner"], source, fetched_at) if node.get("owner") else None
+            manifests = [
+                {"repo": repo, "path": path, "content": manifest_text(blob.get("text")),
+                 "_source": source, "_fetched_at": fetched_at}
+                for i_m, path in enumerate(MANIFEST_PATHS)
+                if (blob := node.get(f"m{i_m}")) and blob.get("text") is not None
+            ]
+        except SHAPE_ERRORS as exc:
+            out.rejected.append((repo, f"unexpected response shape: {type(exc).__name__}: {exc}"))
+            continue
+        out.repos.append(record)
+        if owner is not None:
+            out.owners.append(owner)
+        out.manifests[repo] = manifests
     return out
 
 

@@ -100,3 +100,70 @@ class Fetched:
     @property
     def size(self) -> int:
         return len(self.repos) + len(self.unchanged) + len(self.rejected)
+
+
+# -- screening: a record of an unexpected shape is refused, never half-loaded ----------------
+_STR = ("repo", "owner", "name_with_owner", "status", "moved_to", "description", "primary_language",
+        "license", "homepage")
+_INT = ("stars", "forks")
+_BOOL = ("is_fork", "is_archived", "has_releases")
+_OWNER_STR = ("display_login", "type", "name", "company", "blog", "email", "location", "description")
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, ValueError)
+
+
+def _repo_problem(rec: dict[str, Any]) -> str | None:
+    if not isinstance(rec.get("repo"), str) or not rec["repo"]:
+        return "no repository name"
+    for name in _STR:
+        if rec.get(name) is not None and not isinstance(rec[name], str):
+            return f"field {name!r} is {type(rec[name]).__name__}, not text"
+    for name in _INT:
+        value = rec.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"field {name!r} is {type(value).__name__}, not a number"
+    for name in _BOOL:
+        if rec.get(name) is not None and not isinstance(rec[name], bool):
+            return f"field {name!r} is {type(rec[name]).__name__}, not true/false"
+    topics = rec.get("topics")
+    if topics is not None and not (isinstance(topics, list) and all(isinstance(t, str) for t in topics)):
+        return "field 'topics' is not a list of names"
+    return None
+
+
+def _owner_problem(rec: dict[str, Any]) -> str | None:
+    if not isinstance(rec.get("login"), str) or not rec["login"]:
+        return "an owner without a login"
+    for name in _OWNER_STR:
+        if rec.get(name) is not None and not isinstance(rec[name], str):
+            return f"owner field {name!r} is {type(rec[name]).__name__}, not text"
+    if rec.get("is_verified") is not None and not isinstance(rec["is_verified"], bool):
+        return "owner field 'is_verified' is not true/false"
+    return None
+
+
+def screen(batch: Fetched) -> None:
+    """Move records of an unexpected shape to `batch.rejected`, with the ETags that would hide
+    them from the next run (so a rerun fetches them again once GitHub answers normally)."""
+    kept = []
+    for rec in batch.repos:
+        problem = _repo_problem(rec)
+        if problem is None:
+            kept.append(rec)
+            continue
+        repo = str(rec.get("repo"))
+        batch.rejected.append((repo, f"unexpected response shape: {problem}"))
+        batch.manifests.pop(repo, None)
+        for resource in (f"etag:repo:{repo}", f"etag:contents:{repo}"):
+            batch.etags.pop(resource, None)
+    batch.repos = kept
+    owners = []
+    for rec in batch.owners:
+        problem = _owner_problem(rec)
+        if problem is None:
+            owners.append(rec)
+            continue
+        login = str(rec.get("login") or "?")
+        batch.rejected.append((f"owner:{login}", f"unexpected response shape: {problem}"))
+        for kind in ("users", "orgs"):
+            batch.etags.pop(f"etag:{kind}:{login.lower()}", None)
+    batch.owners = owners

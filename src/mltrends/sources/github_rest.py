@@ -13,7 +13,13 @@ from typing import Any
 
 from mltrends import db, http
 from mltrends.sources.github_client import GitHubClient
-from mltrends.sources.github_records import MANIFEST_RE, Fetched, manifest_text, parse_time
+from mltrends.sources.github_records import (
+    MANIFEST_RE,
+    SHAPE_ERRORS,
+    Fetched,
+    manifest_text,
+    parse_time,
+)
 
 SOURCE = "github-rest"
 RAW = "application/vnd.github.raw+json"
@@ -39,8 +45,10 @@ def repo_from_rest(repo: str, item: dict[str, Any], fetched_at: Any) -> dict[str
     }
 
 
-def owner_from_rest(item: dict[str, Any], fetched_at: Any) -> dict[str, Any]:
-    login = item.get("login") or ""
+def owner_from_rest(item: dict[str, Any], fetched_at: Any, requested: str | None = None) -> dict[str, Any]:
+    login = item.get("login")
+    if not isinstance(login, str) or not login:
+        login = requested or ""  # the login we asked for is the key, whatever the body says
     org = item.get("type") == "Organization"
     return {
         "login": login.lower(), "display_login": login, "type": item.get("type"),
@@ -86,9 +94,17 @@ class RestFetcher:
         if item is None:
             out.unchanged.append(repo)
             return out
-        record = repo_from_rest(repo, item, now)
+        try:
+            record = repo_from_rest(repo, item, now)
+            owner = item.get("owner") or {}
+            owner_login = owner.get("login")
+        except SHAPE_ERRORS as exc:
+            out.etags.pop(f"etag:repo:{repo}", None)
+            out.rejected.append((repo, f"unexpected response shape: {type(exc).__name__}: {exc}"))
+            return out
         out.repos.append(record)
-        self._fetch_owner(out, item.get("owner") or {}, now)
+        if isinstance(owner_login, str):
+            self._fetch_owner(out, owner, now)
         self._fetch_manifests(out, repo, (record["moved_to"] or repo), now)
         return out
 
@@ -103,7 +119,11 @@ class RestFetcher:
         except http.NotFound:
             return
         if item is not None:
-            out.owners.append(owner_from_rest(item, now))
+            try:
+                out.owners.append(owner_from_rest(item, now, requested=login))
+            except SHAPE_ERRORS as exc:
+                out.etags.pop(f"etag:{kind}:{login}", None)
+                out.rejected.append((f"owner:{login}", f"unexpected response shape: {exc}"))
 
     def _fetch_manifests(self, out: Fetched, repo: str, current: str, now: Any) -> None:
         try:
@@ -113,9 +133,18 @@ class RestFetcher:
             return
         if listing is None:
             return
+        entries = listing if isinstance(listing, list) else None
+        if entries is None or not all(isinstance(e, dict) and isinstance(e.get("name"), str)
+                                      and isinstance(e.get("type"), str) for e in entries):
+            # keep the stored manifests; forget the ETags so the next run asks again
+            out.etags.pop(f"etag:contents:{repo}", None)
+            out.etags.pop(f"etag:repo:{repo}", None)
+            out.rejected.append((repo, "unexpected response shape: the contents listing is not "
+                                       "a list of {name, type} entries"))
+            return
         rows = []
-        for entry in listing if isinstance(listing, list) else []:
-            name = entry.get("name") or ""
+        for entry in entries:
+            name = entry["name"]
             if entry.get("type") != "file" or not MANIFEST_RE.match(name):
                 continue
             try:

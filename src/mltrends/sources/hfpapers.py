@@ -64,9 +64,10 @@ def _int(value: Any) -> int | None:
 def record(item: dict[str, Any], day: date | None) -> tuple[dict[str, Any] | None, str | None]:
     """One daily item (or a bare paper object) -> (row for hf_papers, reason it was refused)."""
     paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-    arxiv = normalize.arxiv_id(str(paper.get("id") or "")) or (str(paper.get("id")) if paper.get("id") else None)
-    if not arxiv:
-        return None, "no paper id"
+    raw_id = paper.get("id")
+    if not isinstance(raw_id, str) or not raw_id.strip():
+        return None, "no paper id (or an id that is not a string)"
+    arxiv = normalize.arxiv_id(raw_id) or raw_id.strip()
     published = paper.get("publishedAt")
     keywords = paper.get("ai_keywords")
     return {
@@ -133,7 +134,8 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date, unti
             for item, reason in rejects:
                 db.reject(con, "hf-papers:daily", item, reason, run_id)
             counts["hf_papers"] += load_records(con, rows)
-            if day <= today - timedelta(days=SETTLE_DAYS):
+            # a day with refused items is fetched again by the next run
+            if day <= today - timedelta(days=SETTLE_DAYS) and not rejects:
                 done.add(day.isoformat())
                 db.set_state(con, SOURCE, STATE_RESOURCE, {"done": sorted(done)})
         counts["rejected_records"] += len(rejects)

@@ -69,10 +69,18 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def paper_records(p: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str | None]:
+def paper_records(p: dict[str, Any], source: str = "pwc-api",
+                  ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], str | None]:
     """One catalogue (or v1) paper -> (paper row, repo rows, reason it was refused)."""
     arxiv = normalize.arxiv_id(p.get("arxiv_id") or p.get("url_abs") or "")
-    pid = str(p.get("id") or "").strip() or (f"arxiv:{arxiv}" if arxiv else "")
+    # The arXiv id is the identity every endpoint agrees on (paper pages may lack the
+    # catalogue's own id); the catalogue id keys papers that have no arXiv id.
+    # The historic v1 API's id is the PwC slug, the same key as the archive dumps.
+    catalogue_id = str(p.get("id") or "").strip()
+    if source == "pwc-v1":
+        pid = catalogue_id or (f"arxiv:{arxiv}" if arxiv else "")
+    else:
+        pid = f"arxiv:{arxiv}" if arxiv else (f"pwc:{catalogue_id}" if catalogue_id else "")
     if not pid:
         return None, [], "no id and no arxiv_id"
     conference = p.get("conference_name") or p.get("conference")
@@ -104,7 +112,7 @@ def load_papers(con: duckdb.DuckDBPyConnection, papers: list[dict[str, Any]], so
     """Upsert raw catalogue/v1 paper objects (with their repositories) into the pwc tables."""
     rows, repos, rejected = [], [], 0
     for raw in papers:
-        paper, links, reason = paper_records(raw)
+        paper, links, reason = paper_records(raw, source)
         if paper is None:
             db.reject(con, f"{source}:papers", raw, reason or "unusable", run_id)
             rejected += 1
@@ -195,8 +203,13 @@ def fetch_window(session: requests.Session, settings: Settings, window: tuple[da
         items, total = _payload(http.get_json(session, url, params=params), url)
         if page == 1 and total is not None and total > MAX_PAGES * PAGE_SIZE and allow_split:
             raise _TooMany(total)
-        yield from items
         seen = (page - 1) * PAGE_SIZE + len(items)
+        if not items and total is not None and seen < total:
+            # an empty page in the middle of the listing: the window is not complete
+            raise http.SourceError(f"{url}: page {page} of {window[0]}..{window[1]} came back empty "
+                                   f"while the count is {total}; the window will be fetched again",
+                                   url=url)
+        yield from items
         if not items or len(items) < PAGE_SIZE or (total is not None and seen >= total):
             return
     if allow_split:

@@ -121,6 +121,7 @@ def fetch_downloads(session: requests.Session, settings: Settings, package: str,
             if endpoint == "overall" and category == "with_mirrors":
                 continue
             if not isinstance(item, dict) or "category" not in item or (
+                    category is not None and not isinstance(category, str)) or (
                     endpoint == "overall" and category != "without_mirrors"):
                 label = None  # a record of another shape: rejected, never stored under a guess
             else:

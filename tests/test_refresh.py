@@ -1,0 +1,104 @@
+"""`mltrends refresh`, `status` and `demo` end to end against the local demo server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mltrends.demo.server import DEMO_DIR, DEMO_TOKEN, demo_server
+
+MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with demo_server(DEMO_DIR, lifetime=900) as srv:
+        yield srv
+
+
+def _env(url: str, folder: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_")}
+    env.update({
+        "MLTRENDS_DB": str(folder / "pub.duckdb"), "MLTRENDS_WORK_DB": str(folder / "work.duckdb"),
+        "MLTRENDS_MODELS_DIR": str(folder / "models"), "MLTRENDS_REPORTS_DIR": str(folder / "reports"),
+        "MLTRENDS_PWC_API_URL": f"{url}/pwc-api/api/v1", "MLTRENDS_HF_API_URL": f"{url}/hf/api",
+        "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
+        "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
+        "MLTRENDS_PYPISTATS_URL": f"{url}/pypistats/api", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
+        "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
+        "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
+        "MLTRENDS_HTTP_BACKOFF": "0.01", "MLTRENDS_HTTP_RETRIES": "2",
+        "GITHUB_TOKEN": DEMO_TOKEN,
+    })
+    env.update(extra)
+    return env
+
+
+def test_a_failing_source_does_not_stop_the_others(server, tmp_path):
+    env = _env(server.url, tmp_path, MLTRENDS_PYPISTATS_URL="http://127.0.0.1:9/nothing-listens-here")
+    proc = subprocess.run([*MLTRENDS, "refresh", "--no-report", "--sources", "pwc,github,pypi",
+                           "--since", "2025-07-01"], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "rerun: mltrends ingest pypi" in proc.stderr
+    con = duckdb.connect(str(tmp_path / "pub.duckdb"), read_only=True)
+    steps = dict(con.execute("select command, status from runs where command like 'refresh:%'").fetchall())
+    assert steps["refresh:pypi"] == "failed"
+    assert steps["refresh:github"] == steps["refresh:build"] == steps["refresh:claims"] == "succeeded"
+    assert con.execute("select count(*) from pypi_downloads").fetchall()[0][0] == 0
+    assert con.execute("select count(*) from github_repos").fetchall()[0][0] > 0
+    con.close()
+    status = subprocess.run([*MLTRENDS, "status", "--json"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert status.returncode == 0
+    report = json.loads(status.stdout)
+    assert report["sources"]["github"]["last_success"] is not None
+    assert report["sources"]["github"]["rows"]["github_repos"] > 0
+    assert report["sources"]["pypi"]["last_success"] is None
+    assert report["sources"]["pypi"]["last_failure"] is not None
+    assert any(r["status"] == "failed" and "pypi" in r["command"] for r in report["runs"])
+
+
+def test_unknown_source_is_a_usage_error(tmp_path):
+    proc = subprocess.run([*MLTRENDS, "refresh", "--sources", "pwc,nope"], capture_output=True, text=True,
+                          env=_env("http://127.0.0.1:9", tmp_path), timeout=60)
+    assert proc.returncode == 2 and "unknown source" in proc.stderr
+
+
+def test_status_without_a_database_says_what_to_do(tmp_path):
+    proc = subprocess.run([*MLTRENDS, "--db", str(tmp_path / "none.duckdb"), "status"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0 and "does not exist yet" in " ".join(proc.stdout.split())
+
+
+def test_demo_runs_the_whole_pipeline_and_the_report_renders(tmp_path):
+    """What `make demo` runs: every step succeeds and the report opens in a real browser."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_") and k != "GITHUB_TOKEN"}
+    env["MLTRENDS_MODELS_DIR"] = str(tmp_path / "models")
+    env["MLTRENDS_REPORTS_DIR"] = str(tmp_path / "reports")
+    proc = subprocess.run([*MLTRENDS, "--db", str(tmp_path / "demo.duckdb"), "demo"], env=env,
+                          capture_output=True, text=True, timeout=900,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    steps = dict(con.execute("select command, status from runs where command like 'refresh:%'").fetchall())
+    con.close()
+    assert set(steps) >= {f"refresh:{s}" for s in ("pwc", "hf", "github", "pypi", "detect", "classify",
+                                                   "reproduce", "build", "claims", "report")}
+    assert set(steps.values()) == {"succeeded"}
+    index = tmp_path / "reports" / "latest" / "index.html"
+    assert index.is_file()
+    html = index.read_text()
+    assert "SYNTHETIC" in html.split("</title>")[0].upper()
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no /usr/bin/chromium: the demo report was written but not opened in a browser")
+    from mltrends.report.browser import check_pages
+
+    [page] = check_pages([index.resolve().as_uri()], screenshot=tmp_path / "demo.png")
+    assert page.charts >= 8 and page.rendered == page.charts, page.not_rendered
+    assert page.console_errors == [] and page.blocked_requests == []
