@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mltrends.demo.server import DEMO_DIR, DEMO_TOKEN, demo_server
+from demo_env import demo_env
+from mltrends.demo.server import DEMO_DIR, demo_server
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
 
@@ -23,21 +24,7 @@ def server():
 
 
 def _env(url: str, folder: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_")}
-    env.update({
-        "MLTRENDS_DB": str(folder / "pub.duckdb"), "MLTRENDS_WORK_DB": str(folder / "work.duckdb"),
-        "MLTRENDS_MODELS_DIR": str(folder / "models"), "MLTRENDS_REPORTS_DIR": str(folder / "reports"),
-        "MLTRENDS_PWC_API_URL": f"{url}/pwc-api/api/v1", "MLTRENDS_HF_API_URL": f"{url}/hf/api",
-        "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
-        "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
-        "MLTRENDS_PYPISTATS_URL": f"{url}/pypistats/api", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
-        "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
-        "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
-        "MLTRENDS_HTTP_BACKOFF": "0.01", "MLTRENDS_HTTP_RETRIES": "2",
-        "GITHUB_TOKEN": DEMO_TOKEN,
-    })
-    env.update(extra)
-    return env
+    return demo_env(url, folder, MLTRENDS_DB=str(folder / "pub.duckdb"), MLTRENDS_HTTP_RETRIES="2", **extra)
 
 
 def test_a_failing_source_does_not_stop_the_others(server, tmp_path):

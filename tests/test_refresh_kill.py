@@ -9,7 +9,6 @@ result equals a refresh that was never interrupted. `make test` tries 2 points;
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -20,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from mltrends.demo.server import DEMO_DIR, DEMO_TOKEN, demo_server
+from demo_env import demo_env
+from mltrends.demo.server import DEMO_DIR, demo_server
 
 RAW_KEYS = {
     "pwc_papers": ("paper_id",), "pwc_paper_repos": ("paper_id", "repo"), "hf_papers": ("arxiv_id",),
@@ -44,20 +44,7 @@ def models_dir(tmp_path_factory):
 
 
 def _env(url: str, folder: Path, models_dir: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_")},
-        "MLTRENDS_DB": str(folder / "mltrends.duckdb"), "MLTRENDS_WORK_DB": str(folder / "work.duckdb"),
-        "MLTRENDS_MODELS_DIR": str(models_dir), "MLTRENDS_REPORTS_DIR": str(folder / "reports"),
-        "MLTRENDS_CACHE_DIR": str(folder / "cache"),
-        "MLTRENDS_PWC_API_URL": f"{url}/pwc-api/api/v1", "MLTRENDS_HF_API_URL": f"{url}/hf/api",
-        "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
-        "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
-        "MLTRENDS_PYPISTATS_URL": f"{url}/pypistats/api", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
-        "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
-        "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
-        "MLTRENDS_HTTP_BACKOFF": "0.05", "MLTRENDS_HTTP_MAX_SLEEP": "5",
-        "GITHUB_TOKEN": DEMO_TOKEN,
-    }
+    return demo_env(url, folder, MLTRENDS_MODELS_DIR=str(models_dir), MLTRENDS_HTTP_BACKOFF="0.05")
 
 
 def _refresh(env: dict[str, str]) -> subprocess.Popen:

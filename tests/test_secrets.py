@@ -8,6 +8,7 @@ import sys
 import uuid
 from pathlib import Path
 
+from demo_env import demo_env
 from mltrends.demo.server import DEMO_DIR, demo_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,20 +20,9 @@ def test_token_never_written_anywhere_even_when_steps_fail(tmp_path):
     token = "tok-" + uuid.uuid4().hex
     with demo_server(DEMO_DIR, lifetime=600) as server:
         url = server.url
-        env = {
-            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GITHUB_TOKEN": token,
-            "MLTRENDS_DB": str(tmp_path / "pub.duckdb"), "MLTRENDS_WORK_DB": str(tmp_path / "work.duckdb"),
-            "MLTRENDS_MODELS_DIR": str(tmp_path / "models"), "MLTRENDS_REPORTS_DIR": str(tmp_path / "reports"),
-            "MLTRENDS_CACHE_DIR": str(tmp_path / "cache"), "MLTRENDS_HTTP_CACHE": "true",
-            "MLTRENDS_PWC_API_URL": f"{url}/pwc-api/api/v1", "MLTRENDS_HF_API_URL": f"{url}/hf/api",
-            "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
-            "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
-            # pypi points nowhere: its step fails, and its error message must not carry the token
-            "MLTRENDS_PYPISTATS_URL": "http://127.0.0.1:9/closed", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
-            "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
-            "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
-            "MLTRENDS_HTTP_RETRIES": "1", "MLTRENDS_HTTP_BACKOFF": "0.01",
-        }
+        # pypi points nowhere: its step fails, and its error message must not carry the token
+        env = demo_env(url, tmp_path, GITHUB_TOKEN=token, HOME=str(tmp_path), MLTRENDS_HTTP_CACHE="true",
+                       MLTRENDS_PYPISTATS_URL="http://127.0.0.1:9/closed", MLTRENDS_HTTP_RETRIES="1")
         proc = subprocess.run([sys.executable, "-m", "mltrends.cli", "--verbose", "refresh", "--since",
                                "2025-07-01"], env=env, capture_output=True, timeout=600, cwd=ROOT)
         assert proc.returncode == 1          # the pypi step failed, the rest went on
