@@ -117,6 +117,22 @@ def test_series_break_flags(built):
         (9, "pytorch", 0.75), (9, "tensorflow", 0.25)]
 
 
+def test_bigquery_months_fill_only_what_pypistats_lacks(built):
+    built.execute("""
+        insert into pypi_downloads (package, date, category, downloads, _source, _fetched_at) values
+        ('tflite-runtime', '2025-01-01', 'bigquery:monthly', 90000, 'bigquery', now()),
+        ('tflite-runtime', '2026-07-01', 'bigquery:monthly', 99999, 'bigquery', now())""")
+    models.build(built)
+    got = rows(built, "select month, downloads, days_observed, source from pypi_downloads_monthly "
+                      "where package = 'tflite-runtime' order by month")
+    assert got == [
+        (date(2025, 1, 1), 90000, 31, "bigquery"),      # a month only BigQuery knows
+        (date(2026, 7, 1), 3100, 31, "pypistats"),      # the daily counts win where they exist
+        (date(2026, 8, 1), 3100, 31, "pypistats"),
+        (date(2026, 9, 1), 3000, 30, "pypistats"),
+    ]
+
+
 def test_sector_company_and_adoption(built):
     assert rows(built, "select framework, repos, total_repos from sector_framework_share "
                        "where dimension = 'sector' and group_value = 'industry' order by framework") == [

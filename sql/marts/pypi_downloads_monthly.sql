@@ -12,7 +12,8 @@
 -- column is_partial_month: true when fewer days were observed than the month has
 -- column after_series_break: true when the month starts on or after a series break (counted under the new definition)
 -- column crosses_series_break: true when a series break falls inside the month (its total mixes two definitions)
-with monthly as (
+-- column source: where the month's count comes from: pypistats (daily counts summed) or bigquery (the public downloads dataset, monthly; used only for months pypistats did not cover)
+with daily as (
     select
         package,
         any_value(family) as family,
@@ -22,6 +23,25 @@ with monthly as (
         count(*) as days_observed
     from stg_pypi_downloads
     group by package, date_trunc('month', date)::date
+),
+bigquery as (
+    select
+        d.package,
+        any_value(coalesce(p.family, 'unclassified')) as family,
+        any_value(canonical_framework(coalesce(p.framework, 'other'))) as framework,
+        date_trunc('month', d.date)::date as month,
+        sum(d.downloads)::bigint as downloads,
+        day(last_day(date_trunc('month', d.date)::date)) as days_observed
+    from pypi_downloads as d
+    left join pypi_packages as p on p.package = d.package
+    where d.category = 'bigquery:monthly'
+    group by d.package, date_trunc('month', d.date)::date
+),
+monthly as (
+    select *, 'pypistats' as source from daily
+    union all
+    select b.*, 'bigquery' as source from bigquery as b
+    where not exists (select 1 from daily as x where x.package = b.package and x.month = b.month)
 ),
 breaks as (
     select break_date from stg_series_breaks where series = 'pypi_downloads'
@@ -37,5 +57,6 @@ select
     m.days_observed < day(last_day(m.month)) as is_partial_month,
     exists (select 1 from breaks as b where b.break_date <= m.month) as after_series_break,
     exists (select 1 from breaks as b
-            where b.break_date > m.month and b.break_date <= last_day(m.month)) as crosses_series_break
+            where b.break_date > m.month and b.break_date <= last_day(m.month)) as crosses_series_break,
+    m.source
 from monthly as m
