@@ -59,6 +59,12 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that hangs up (a timeout, a reset the test asked for) is not news
+        return
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 with a handler function; use as a context manager."""
 
@@ -119,7 +125,7 @@ class LocalServer:
 
             do_GET = do_POST = do_HEAD = do_PUT = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._httpd = _QuietServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._timer = threading.Timer(lifetime, self.stop)

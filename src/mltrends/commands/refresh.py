@@ -172,7 +172,8 @@ def shell(app: App) -> None:
     path = app.settings.db
     if not Path(path).exists():
         raise click.ClickException(f"{path} does not exist yet: run `mltrends refresh` or `make demo`")
-    exe = shutil.which("duckdb")
+    beside = Path(sys.executable).with_name("duckdb")  # the duckdb-cli package in this venv
+    exe = shutil.which("duckdb") or (str(beside) if beside.exists() else None)
     if exe is None:
         raise click.ClickException(
             "the DuckDB CLI is not installed; install it (https://duckdb.org/docs/installation) "
