@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from mltrends.sources import github
 from mltrends.sources.github_records import parse_repo_ref
 
 GH = Path(__file__).resolve().parent / "fixtures" / "github"
-TOKEN = "ghp_TESTTOKEN0123456789abcdefSECRET"
+TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is committed
 
 
 def aimed(settings, url, token=TOKEN, **github_section):

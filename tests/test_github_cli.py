@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ from mltrends.demo.github_data import scale_dataset
 from mltrends.localserver import LocalServer, replay_server
 
 GH = Path(__file__).resolve().parent / "fixtures" / "github"
-TOKEN = "ghp_CLITOKEN9876543210SECRET"
+TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is committed
 
 
 def env_for(url: str, token: str | None = TOKEN) -> dict[str, str | None]:

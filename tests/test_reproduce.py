@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from mltrends.reproduce import sandbox
 from mltrends.reproduce.pipeline import Job
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "reproduce"
-FAKE_TOKEN = "ghp_mltrendsFixtureFakeToken000000000000"
+FAKE_TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is committed
 ESCAPES = ("/tmp/mltrends-fixture-escape", "/var/tmp/mltrends-fixture-escape")
 
 pytestmark = pytest.mark.skipif(sandbox.available_mode() == "none",
