@@ -269,3 +269,25 @@ def test_cli_report(tmp_path):
 def test_missing_browser_is_explained():
     assert browser_missing("/nonexistent/chromium") == (
         "no Chromium at /nonexistent/chromium (install Debian's `chromium` package)")
+
+
+def test_yearly_shares_fold_quarters_and_recompute_intervals():
+    import pandas as pd
+
+    from mltrends.report.research import yearly_shares
+
+    q = pd.DataFrame([
+        # quarter, start, framework, papers, total, partial
+        ("2024Q1", "2024-01-01", "pytorch", 3, 4, False), ("2024Q1", "2024-01-01", "tensorflow", 1, 4, False),
+        ("2024Q2", "2024-04-01", "pytorch", 5, 6, False), ("2024Q2", "2024-04-01", "jax", 1, 6, False),
+        ("2025Q1", "2025-01-01", "pytorch", 2, 2, True),
+    ], columns=["quarter", "quarter_start", "framework", "papers", "total_papers", "is_partial_quarter"])
+    years = yearly_shares(q).set_index(["quarter", "framework"])
+    assert years.loc[("2024", "pytorch"), "papers"] == 8
+    assert years.loc[("2024", "pytorch"), "total_papers"] == 10
+    assert years.loc[("2024", "pytorch"), "share"] == pytest.approx(0.8)
+    # Wilson 95% for 8/10
+    assert years.loc[("2024", "pytorch"), "ci_low"] == pytest.approx(0.4902, abs=1e-3)
+    assert years.loc[("2024", "pytorch"), "ci_high"] == pytest.approx(0.9433, abs=1e-3)
+    assert not years.loc[("2024", "jax"), "is_partial_quarter"]
+    assert years.loc[("2025", "pytorch"), "is_partial_quarter"]

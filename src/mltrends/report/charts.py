@@ -84,17 +84,17 @@ def _rule_layer(when: date, text: str, y_px: int = 10) -> alt.LayerChart:
 
 
 def share_over_time(df: pd.DataFrame, title: str, subtitle: list[str], archive_end: date,
-                    archive_label: str) -> alt.LayerChart:
-    """Framework share per quarter: line per framework, 95% interval band, archive end marked."""
-    x = alt.X("quarter_start:T", title="Quarter of publication", axis=alt.Axis(format="%Y"))
+                    archive_label: str, period: str = "Quarter") -> alt.LayerChart:
+    """Framework share per quarter (or year): line per framework, 95% band, archive end marked."""
+    x = alt.X("quarter_start:T", title=f"{period} of publication", axis=alt.Axis(format="%Y"))
     y = alt.Y("share:Q", title="Share of papers with code (%)", axis=SHARE_AXIS)
-    tips = [alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("framework:N", title="Framework"),
+    tips = [alt.Tooltip("quarter:N", title=period), alt.Tooltip("framework:N", title="Framework"),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
             alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
             alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
             alt.Tooltip("papers:Q", title="Papers", format=","),
             alt.Tooltip("total_papers:Q", title="All papers", format=","),
-            alt.Tooltip("is_partial_quarter:N", title="Quarter not over")]
+            alt.Tooltip("is_partial_quarter:N", title=f"{period} not over")]
     base = alt.Chart(df)
     band = base.mark_area(opacity=0.18).encode(
         x=x, y=alt.Y("ci_low:Q", title="Share of papers with code (%)", axis=SHARE_AXIS),

@@ -111,6 +111,39 @@ def research(ctx: Context) -> Section:
     return sec
 
 
+SMALL_QUARTER = 40  # below this many papers a quarter, the yearly view is the readable one
+
+
+def yearly_shares(quarterly: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly shares folded into years (each paper is in exactly one quarter), Wilson bands."""
+    frame = quarterly.assign(year=pd.to_datetime(quarterly["quarter_start"]).dt.year)
+    totals = frame.groupby(["year", "quarter"])["total_papers"].first().groupby("year").sum()
+    papers = frame.groupby(["year", "framework"])["papers"].sum().reset_index()
+    papers["total_papers"] = papers["year"].map(totals)
+    n, p, z2 = papers["total_papers"], papers["papers"] / papers["total_papers"], 1.96 ** 2
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = 1.96 * ((p * (1 - p) / n + z2 / (4 * n * n)) ** 0.5) / (1 + z2 / n)
+    partial = frame.groupby("year")["is_partial_quarter"].any()
+    return papers.assign(
+        share=p, ci_low=(centre - half).clip(lower=0), ci_high=(centre + half).clip(upper=1),
+        quarter=papers["year"].astype(str),
+        quarter_start=pd.to_datetime(papers["year"].astype(str) + "-01-01"),
+        is_partial_quarter=papers["year"].map(partial).astype(bool))
+
+
+def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> None:
+    years = yearly_shares(shown)
+    done = years[~years["is_partial_quarter"]]
+    pool = done if not done.empty else years
+    last = pool[pool["quarter"] == pool["quarter"].iloc[-1]].sort_values("share", ascending=False).iloc[0]
+    title = f"{fw(last.framework)} implements {pct(last.share)} of papers with code in {last.quarter}"
+    chart = charts.share_over_time(
+        years, title, ctx.subtitle(f"Per year, because quarters hold fewer than {SMALL_QUARTER} papers "
+                                   "here; bands: 95% Wilson interval; hollow points: year not over yet"),
+        ARCHIVE_END, ARCHIVE_LABEL, period="Year")
+    sec.charts.append(ChartItem("research_share_yearly", title, chart, years))
+
+
 def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
     complete = df[~df["is_partial_quarter"].astype(bool)]
     pool = complete if not complete.empty else df
@@ -138,6 +171,8 @@ def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
                                    "frameworks under 3% throughout are left out"),
         ARCHIVE_END, ARCHIVE_LABEL)
     sec.charts.append(ChartItem("research_share_quarterly", title, chart, df))
+    if df.groupby("quarter")["total_papers"].first().median() < SMALL_QUARTER:
+        _yearly(ctx, sec, shown)
     recent = pool[pool["quarter"].isin(quarters[-8:])]
     frameworks = [f for f in FRAMEWORKS if f in set(shown["framework"])]
     table = (recent[recent["framework"].isin(frameworks)]
