@@ -117,6 +117,23 @@ def test_series_break_flags(built):
         (9, "pytorch", 0.75), (9, "tensorflow", 0.25)]
 
 
+def test_a_paper_served_by_the_dump_and_the_catalogue_counts_once(built):
+    built.execute("""
+        insert into pwc_papers (paper_id, arxiv_id, title, published, _source, _fetched_at) values
+        ('arxiv:2210.00001', '2210.00001', 'Code beats label (synthetic, catalogue copy)',
+         date '2022-10-05', 'pwc-api', now());
+        insert into pwc_paper_repos (paper_id, repo, is_official, pwc_framework, _source, _fetched_at) values
+        ('arxiv:2210.00001', 'a/code-pt', true, null, 'pwc-api', now()),
+        ('arxiv:2210.00001', 'z/catalogue-only', false, null, 'pwc-api', now())""")
+    models.build(built)
+    got = rows(built, "select paper_id, repo, pwc_framework from paper_implementations "
+                      "where arxiv_id = '2210.00001' order by repo")
+    # one paper (the archive's key), the archive's label kept, the catalogue's extra repo joined to it
+    # (k/hf-extra comes from Hugging Face Papers in the fixture)
+    assert got == [("p1", "a/code-pt", "tensorflow"), ("p1", "k/hf-extra", None),
+                   ("p1", "z/catalogue-only", "none")]
+
+
 def test_bigquery_months_fill_only_what_pypistats_lacks(built):
     built.execute("""
         insert into pypi_downloads (package, date, category, downloads, _source, _fetched_at) values

@@ -1,8 +1,11 @@
 -- staging view: stg_pwc_papers
--- grain: one row per Papers-with-Code paper (archive dump, catalogue API or historic v1 API)
+-- grain: one row per Papers-with-Code paper (archive dump, catalogue API or historic v1 API);
+--   a paper that several of them serve appears once, under its canonical id (stg_pwc_paper_ids)
 -- key: paper_id
 with source as (
-    select * from pwc_papers
+    select p.* from pwc_papers as p
+    join stg_pwc_paper_ids as ids on ids.paper_id = p.paper_id
+    where ids.canonical_paper_id = p.paper_id
 ),
 renamed as (
     select
