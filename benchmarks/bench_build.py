@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DATA, write_result
-from gen_fullscale_db import generate
+from gen_fullscale_db import fullscale_db
 from mltrends import db, models
 
 RAW_TABLES = ("pwc_papers", "pwc_paper_repos", "hf_papers", "github_repos", "github_owners",
@@ -28,11 +28,7 @@ GOAL_SECONDS = 30.0
 
 
 def main(scale: float = 1.0) -> dict:
-    source = DATA / ("fullscale.duckdb" if scale == 1.0 else f"fullscale_{scale:g}.duckdb")
-    if not source.exists():
-        start = time.perf_counter()
-        generate(source, scale)
-        print(f"generated {source} in {time.perf_counter() - start:.1f}s", flush=True)
+    source = fullscale_db(scale)
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         copy = Path(tmp) / "bench.duckdb"
         shutil.copy(source, copy)

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import DATA, write_result
-from gen_fullscale_db import generate
+from gen_fullscale_db import fullscale_db
 from mltrends import claims, db, models
 from mltrends.config import load_settings
 from mltrends.report import write_report
@@ -40,11 +40,7 @@ def query_marts(con) -> int:
 
 
 def main(scale: float = 1.0) -> dict:
-    source = DATA / ("fullscale.duckdb" if scale == 1.0 else f"fullscale_{scale:g}.duckdb")
-    if not source.exists():
-        start = time.perf_counter()
-        generate(source, scale)
-        print(f"generated {source} in {time.perf_counter() - start:.1f}s", flush=True)
+    source = fullscale_db(scale)
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         copy = Path(tmp) / "bench.duckdb"
         shutil.copy(source, copy)

@@ -60,6 +60,16 @@ def _framework(r: str) -> str:
             f"when {r} < 0.90 then 'paddle' else 'none' end")
 
 
+def fullscale_db(scale: float = 1.0) -> Path:
+    """The full-scale database under benchmarks/data/, generated on first use."""
+    path = DATA / ("fullscale.duckdb" if scale == 1.0 else f"fullscale_{scale:g}.duckdb")
+    if not path.exists():
+        start = time.perf_counter()
+        generate(path, scale)
+        print(f"generated {path} in {time.perf_counter() - start:.1f}s", flush=True)
+    return path
+
+
 def generate(path: str | Path, scale: float = 1.0) -> Path:
     """Write a full-scale (times `scale`) synthetic database at path; returns the path."""
     path = Path(path)

@@ -224,6 +224,10 @@ class RunLog:
     def add(self, table: str, count: int) -> None:
         self.rows[table] = self.rows.get(table, 0) + int(count)
 
+    def add_all(self, counts: Mapping[str, int]) -> None:
+        for table, count in counts.items():
+            self.add(table, count)
+
 
 @contextlib.contextmanager
 def recorded_run(con: duckdb.DuckDBPyConnection, command: str, args: Mapping[str, Any] | None = None,

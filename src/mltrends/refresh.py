@@ -182,8 +182,7 @@ def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
     try:
         with db.recorded_run(con, f"refresh:{step.name}", {"since": opts.since}, source=step.source) as run:
             rows = step.run(con, settings, opts) or {}
-            for table, n in rows.items():
-                run.add(table, n)
+            run.add_all(rows)
     except Exception as exc:
         # a step's own transaction rolled back; make sure none is left open
         with contextlib.suppress(duckdb.Error):
@@ -229,8 +228,7 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
                         continue
                     result = _run_step(con, settings, opts, step)
                     results.append(result)
-                    for table, n in result.rows.items():
-                        overall.add(table, n)
+                    overall.add_all(result.rows)
                 if not opts.no_report and all(
                         r.status == "succeeded" for r in results if r.name == "build"):
                     step_result, report = _write_report(con, settings, opts)

@@ -9,7 +9,6 @@ stars, activity, owner sector, packaging) rather than replay the labelling rule.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -23,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from mltrends.classify.features import PURPOSES, repo_features
-from mltrends.classify.sector import LabelError
+from mltrends.classify.sector import read_label_file
 
 DEFAULT_THRESHOLD = 0.6
 EVAL_COLUMNS = ("repo", "description", "stars", "created_year", "pushed_year", "topics",
@@ -34,17 +33,7 @@ PACKAGING_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
 
 def load_eval(path: Path) -> pd.DataFrame:
     """data/labels/repos_eval.csv as a frame with typed flags; refuses unknown purposes."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        raise LabelError(f"{path}: no labelled rows")
-    missing = [c for c in EVAL_COLUMNS if c not in rows[0]]
-    if missing:
-        raise LabelError(f"{path}: missing column(s) {', '.join(missing)}")
-    for line, row in enumerate(rows, start=2):
-        if row["purpose"] not in PURPOSES:
-            raise LabelError(f"{path} line {line}: unknown purpose {row['purpose']!r}")
-    frame = pd.DataFrame(rows)
+    frame = read_label_file(path, EVAL_COLUMNS, "purpose", PURPOSES)
     for col in ("has_packaging", "has_releases", "has_ci", "paper_linked"):
         if col in frame:
             frame[col] = frame[col].str.lower().eq("true")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +41,25 @@ class LabelError(ValueError):
     user_facing = True
 
 
-def load_labels(path: Path) -> pd.DataFrame:
-    """data/labels/owners.csv as a frame; refuses unknown sectors and missing columns."""
+def read_label_file(path: Path, columns: Sequence[str], label: str,
+                    accepted: Sequence[str]) -> pd.DataFrame:
+    """A labels CSV as a frame; refuses an empty file, missing columns and unknown labels."""
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
         raise LabelError(f"{path}: no labelled rows")
-    missing = [c for c in LABEL_COLUMNS if c not in rows[0]]
+    missing = [c for c in columns if c not in rows[0]]
     if missing:
         raise LabelError(f"{path}: missing column(s) {', '.join(missing)}")
     for line, row in enumerate(rows, start=2):
-        if row["sector"] not in SECTORS:
-            raise LabelError(f"{path} line {line}: unknown sector {row['sector']!r}")
+        if row[label] not in accepted:
+            raise LabelError(f"{path} line {line}: unknown {label} {row[label]!r}")
     return pd.DataFrame(rows)
+
+
+def load_labels(path: Path) -> pd.DataFrame:
+    """data/labels/owners.csv as a frame; refuses unknown sectors and missing columns."""
+    return read_label_file(path, LABEL_COLUMNS, "sector", SECTORS)
 
 
 def build_pipeline(seed: int = 0) -> Pipeline:

@@ -19,14 +19,9 @@ def build_command(app: App) -> None:
     One transaction: a failing model or data test exits with code 2 and leaves the
     previous marts in place. Prints rows per mart.
     """
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "build") as run:
-            rows = models.build(con)
-            for name, n in rows.items():
-                run.add(name, n)
-    finally:
-        con.close()
+    with app.recorded("build") as (con, run):
+        rows = models.build(con)
+        run.add_all(rows)
     width = max(len(n) for n in rows)
     for name, n in rows.items():
         click.echo(f"{name:<{width}}  {n:>10,}")

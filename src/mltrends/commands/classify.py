@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from mltrends import db
 from mltrends.commands import App, pass_app
 
 KINDS = ("sector", "purpose")
@@ -105,14 +104,9 @@ def predict_cmd(app: App) -> None:
     """
     from mltrends.classify import predict_all
 
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "classify predict") as run:
-            counts = predict_all(con, app.settings)
-            for table, n in counts.items():
-                run.add(table, n)
-    finally:
-        con.close()
+    with app.recorded("classify predict") as (con, run):
+        counts = predict_all(con, app.settings)
+        run.add_all(counts)
     click.echo(", ".join(f"{table}: {n}" for table, n in counts.items()))
 
 

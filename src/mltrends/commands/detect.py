@@ -6,7 +6,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mltrends import db
 from mltrends.commands import App, pass_app
 from mltrends.detect import DetectionResult, detect_ingested, detect_path
 
@@ -64,14 +63,9 @@ def detect(app: App, path: str | None, as_json: bool, ingested: bool, clones: st
     if clones and not ingested:
         raise click.UsageError("--clones goes with --ingested")
     if ingested:
-        con = app.connect()
-        try:
-            with db.recorded_run(con, "detect", {"clones": clones}, source="detect") as run:
-                for table, n in detect_ingested(con, app.settings, clones_dir=clones).items():
-                    run.add(table, n)
-            click.echo(f"repo_frameworks: {run.rows.get('repo_frameworks', 0)} rows")
-        finally:
-            con.close()
+        with app.recorded("detect", {"clones": clones}, source="detect") as (con, run):
+            run.add_all(detect_ingested(con, app.settings, clones_dir=clones))
+        click.echo(f"repo_frameworks: {run.rows.get('repo_frameworks', 0)} rows")
         return
     result = detect_path(path)
     if as_json:

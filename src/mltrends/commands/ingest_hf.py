@@ -6,7 +6,6 @@ from datetime import date
 
 import click
 
-from mltrends import db
 from mltrends.commands import App, pass_app
 from mltrends.commands.ingest_pwc import day_option, print_counts
 
@@ -28,14 +27,9 @@ def ingest_hf_papers(app: App, since: date, until: date | None) -> None:
 
     if until and until < since:
         raise click.UsageError(f"--until {until} is before --since {since}")
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "ingest hf-papers", {"since": since, "until": until}, source="hf") as run:
-            counts = hfpapers.ingest(con, app.settings, since=since, until=until, run_id=run.run_id)
-            for table, n in counts.items():
-                run.add(table, n)
-    finally:
-        con.close()
+    with app.recorded("ingest hf-papers", {"since": since, "until": until}, source="hf") as (con, run):
+        counts = hfpapers.ingest(con, app.settings, since=since, until=until, run_id=run.run_id)
+        run.add_all(counts)
     print_counts(counts)
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from mltrends import console, db
+from mltrends import console
 from mltrends.commands import App, pass_app
 
 
@@ -46,15 +46,10 @@ def ingest_pwc_dump(app: App, links: str | None, papers: str | None, abstracts: 
 
     if not links and not papers:
         links, papers = app.settings.pwc_links_url, app.settings.pwc_papers_url
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "ingest pwc-dump", {"links": links, "papers": papers}, source="pwc") as run:
-            counts = pwc.ingest_dump(con, app.settings, links=links, papers=papers, run_id=run.run_id,
-                                     abstracts=abstracts)
-            for table, n in counts.items():
-                run.add(table, n)
-    finally:
-        con.close()
+    with app.recorded("ingest pwc-dump", {"links": links, "papers": papers}, source="pwc") as (con, run):
+        counts = pwc.ingest_dump(con, app.settings, links=links, papers=papers, run_id=run.run_id,
+                                 abstracts=abstracts)
+        run.add_all(counts)
     print_counts(counts)
 
 
@@ -75,14 +70,9 @@ def ingest_pwc_api(app: App, since: date, until: date | None) -> None:
 
     if until and until < since:
         raise click.UsageError(f"--until {until} is before --since {since}")
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "ingest pwc-api", {"since": since, "until": until}, source="pwc") as run:
-            counts = pwc_api.ingest_api(con, app.settings, since=since, until=until, run_id=run.run_id)
-            for table, n in counts.items():
-                run.add(table, n)
-    finally:
-        con.close()
+    with app.recorded("ingest pwc-api", {"since": since, "until": until}, source="pwc") as (con, run):
+        counts = pwc_api.ingest_api(con, app.settings, since=since, until=until, run_id=run.run_id)
+        run.add_all(counts)
     console.info(f"pwc-api: {counts.get('windows', 0)} date windows fetched")
     print_counts(counts)
 
