@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import click
@@ -36,3 +37,18 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """click callback: a YYYY-MM-DD option as a date."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def print_counts(counts: Mapping[str, int]) -> None:
+    for table, n in counts.items():
+        click.echo(f"{table}: {n:,}")

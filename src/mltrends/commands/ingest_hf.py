@@ -6,8 +6,7 @@ from datetime import date
 
 import click
 
-from mltrends.commands import App, pass_app
-from mltrends.commands.ingest_pwc import day_option, print_counts
+from mltrends.commands import App, day_option, pass_app, print_counts
 
 
 @click.command("hf-papers")

@@ -7,21 +7,7 @@ from datetime import date
 import click
 
 from mltrends import console
-from mltrends.commands import App, pass_app
-
-
-def day_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def print_counts(counts: dict[str, int]) -> None:
-    for table, n in counts.items():
-        click.echo(f"{table}: {n:,}")
+from mltrends.commands import App, day_option, pass_app, print_counts
 
 
 @click.command("pwc-dump")

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from mltrends import console, db
-from mltrends.commands import App, pass_app
+from mltrends.commands import App, day_option, pass_app
 from mltrends.sources import pypi, pypi_bigquery
 from mltrends.sources.pypi_families import load_families, select_packages
 
@@ -15,15 +15,6 @@ from mltrends.sources.pypi_families import load_families, select_packages
 def _split(value: str | None) -> list[str] | None:
     items = [v.strip() for v in (value or "").split(",") if v.strip()]
     return items or None
-
-
-def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
 @click.command("pypi")
@@ -36,8 +27,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
               help="Least time between pypistats requests [default: [pypi] min_interval, or 1 s].")
 @click.option("--bigquery", "use_bigquery", is_flag=True,
               help="Monthly history from the public BigQuery dataset instead (extra: mltrends[bigquery]).")
-@click.option("--start", callback=_day, metavar="YYYY-MM-DD", help="BigQuery: first month.")
-@click.option("--end", callback=_day, metavar="YYYY-MM-DD", help="BigQuery: last month.")
+@click.option("--start", callback=day_option, metavar="YYYY-MM-DD", help="BigQuery: first month.")
+@click.option("--end", callback=day_option, metavar="YYYY-MM-DD", help="BigQuery: last month.")
 @click.option("--dry-run", is_flag=True, help="BigQuery: print the bytes the query would scan; load nothing.")
 @pass_app
 def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks: str | None,

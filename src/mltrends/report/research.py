@@ -21,6 +21,7 @@ from mltrends.report.model import (
     one_line,
     pct,
 )
+from mltrends.stats import wilson
 
 MEASURE_LABELS = {"research": "papers with code", "industry": "industry repos",
                   "download": "PyPI downloads"}
@@ -120,12 +121,11 @@ def yearly_shares(quarterly: pd.DataFrame) -> pd.DataFrame:
     totals = frame.groupby(["year", "quarter"])["total_papers"].first().groupby("year").sum()
     papers = frame.groupby(["year", "framework"])["papers"].sum().reset_index()
     papers["total_papers"] = papers["year"].map(totals)
-    n, p, z2 = papers["total_papers"], papers["papers"] / papers["total_papers"], 1.96 ** 2
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = 1.96 * ((p * (1 - p) / n + z2 / (4 * n * n)) ** 0.5) / (1 + z2 / n)
+    bands = [wilson(int(k), int(n)) for k, n in zip(papers["papers"], papers["total_papers"], strict=True)]
     partial = frame.groupby("year")["is_partial_quarter"].any()
     return papers.assign(
-        share=p, ci_low=(centre - half).clip(lower=0), ci_high=(centre + half).clip(upper=1),
+        share=papers["papers"] / papers["total_papers"],
+        ci_low=[lo for lo, _ in bands], ci_high=[hi for _, hi in bands],
         quarter=papers["year"].astype(str),
         quarter_start=pd.to_datetime(papers["year"].astype(str) + "-01-01"),
         is_partial_quarter=papers["year"].map(partial).astype(bool))

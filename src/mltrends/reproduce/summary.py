@@ -8,24 +8,16 @@ with each source's accuracy and its interval.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
 import duckdb
 
+from mltrends.stats import wilson
+
 STAGES = ((1, "S1 imports resolve"), (2, "S2 entrypoint runs"), (3, "S3 framework confirmed"),
           (4, "S4 GPU touched"))
 
-
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float | None, float | None]:
-    if n <= 0:
-        return None, None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def latest_run_id(con: duckdb.DuckDBPyConnection) -> str | None:
