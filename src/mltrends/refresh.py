@@ -8,7 +8,6 @@ whether everything succeeded and the log names what to rerun.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import time
 import traceback
 from collections.abc import Callable
@@ -75,33 +74,32 @@ class RefreshResult:
         return [s.name for s in self.steps if s.status == "failed"]
 
 
-def _call(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
-    return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-
 def _step_pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    from mltrends.sources import pwc
     rows: dict[str, int] = {}
     loaded = db.get_state(con, "refresh", "pwc-dump")
     if opts.dumps or (opts.dumps is None and not loaded):
         links = opts.links or settings.pwc_links_url
         papers = opts.papers or settings.pwc_papers_url
-        rows.update(_call("mltrends.sources.pwc", "ingest_dump", con, settings, links=links, papers=papers))
+        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers))
         db.set_state(con, "refresh", "pwc-dump", {"links": links, "papers": papers,
                                                   "loaded_on": opts.today.isoformat()})
     since = opts.since or CATALOGUE_START
-    for table, n in _call("mltrends.sources.pwc", "ingest_api", con, settings, since=since).items():
+    for table, n in pwc.ingest_api(con, settings, since=since).items():
         rows[table] = rows.get(table, 0) + n
     return rows
 
 
 def _step_hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    from mltrends.sources import hfpapers
     since = opts.since or (opts.today - timedelta(days=14))
-    return _call("mltrends.sources.hfpapers", "ingest", con, settings, since=since, until=opts.today)
+    return hfpapers.ingest(con, settings, since=since, until=opts.today)
 
 
 def _step_github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    from mltrends.sources import github
     # the tracked organisations (configurable under [github]) feed the company claims
-    result = _call("mltrends.sources.github", "ingest", con, settings, from_papers=True,
+    result = github.ingest(con, settings, from_papers=True,
                    orgs="tracked", max_requests=opts.budget_github)
     stop_kind = getattr(result, "stop_kind", None)
     if stop_kind == "max_requests":
@@ -115,29 +113,35 @@ def _step_github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refre
 
 
 def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return _call("mltrends.sources.pypi", "ingest", con, settings)
+    from mltrends.sources import pypi
+    return pypi.ingest(con, settings)
 
 
 def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return _call("mltrends.detect", "detect_ingested", con, settings,
+    from mltrends import detect
+    return detect.detect_ingested(con, settings,
                  clones_dir=opts.reproduce_repos_dir)
 
 
 def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return _call("mltrends.classify", "predict_all", con, settings)
+    from mltrends import classify
+    return classify.predict_all(con, settings)
 
 
 def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return _call("mltrends.reproduce", "run", con, settings, local_repos_dir=opts.reproduce_repos_dir,
+    from mltrends import reproduce
+    return reproduce.run(con, settings, local_repos_dir=opts.reproduce_repos_dir,
                  no_install=True, workers=2)
 
 
 def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return _call("mltrends.models", "build", con)
+    from mltrends import models
+    return models.build(con)
 
 
 def _step_claims(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    return {"claims_scorecard": len(_call("mltrends.claims", "evaluate", con))}
+    from mltrends import claims
+    return {"claims_scorecard": len(claims.evaluate(con))}
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,8 @@ def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
 
 def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshResult:
     """Run the whole refresh under the lock, publish, and write the report."""
+    from mltrends import report as report_mod
+
     opts = opts or RefreshOptions()
     unknown = set(opts.sources) - set(ALL_SOURCES)
     if unknown:
@@ -210,7 +216,7 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
         publish.prepare_work_db(settings.work_db, settings.db)
         con = publish.open_work_db(settings.work_db)
         if opts.demo:
-            _call("mltrends.report", "mark_synthetic", con)
+            report_mod.mark_synthetic(con)
         results: list[StepResult] = []
         published: Path | None = None
         report: Path | None = None
@@ -254,10 +260,12 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
 
 def _write_report(con: duckdb.DuckDBPyConnection, settings: Settings,
                   opts: RefreshOptions) -> tuple[StepResult, Path | None]:
+    from mltrends import report as report_mod
+
     written: list[Path] = []
 
     def run(c: duckdb.DuckDBPyConnection, s: Settings, o: RefreshOptions) -> dict[str, int]:
-        path = _call("mltrends.report", "write_report", c, s, out_dir=o.report_out, demo=o.demo or None)
+        path = report_mod.write_report(c, s, out_dir=o.report_out, demo=o.demo or None)
         written.append(Path(path))
         console.info(f"report: {path}")
         return {}
