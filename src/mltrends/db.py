@@ -149,10 +149,13 @@ def upsert_select(con: duckdb.DuckDBPyConnection, table: str, select_sql: str,
         conflict = "do update set " + ", ".join(f'"{c}" = excluded."{c}"' for c in updates)
     else:
         conflict = "do nothing"
-    con.execute(
+    written = con.execute(
         f"insert into {table} ({collist}) {dedup} on conflict ({keylist}) {conflict}",
         params or [],
-    )
+    ).fetchall()[0][0]
+    if updates:  # inserted + updated rows: one per distinct key of the batch
+        return written
+    # DO NOTHING counts only new rows; count the batch's keys instead
     return con.execute(f"select count(*) from (select distinct {keylist} from ({select_sql}))",
                        params or []).fetchall()[0][0]
 
