@@ -1,6 +1,6 @@
 """GitHub requests per 1,000 repos: batched GraphQL vs one REST call per repo (github-to-sqlite style).
 
-A fake GitHub (mltrends.demo.github.FakeGitHub) on 127.0.0.1 with realistic latency serves
+A fake GitHub (mltrends_demo.github.FakeGitHub) on 127.0.0.1 with realistic latency serves
 a synthetic dataset of --repos repositories. Measured in the same run, on the same server:
 
 1. mltrends' GraphQL full refresh of every repo (repos, owners, manifests, snapshots);
@@ -23,10 +23,10 @@ import requests
 from common import write_result
 from mltrends import db
 from mltrends.config import load_settings
-from mltrends.demo.github import FakeGitHub
-from mltrends.demo.github_data import scale_dataset
-from mltrends.localserver import LocalServer
 from mltrends.sources import github
+from mltrends_demo.github import FakeGitHub
+from mltrends_demo.github_data import scale_dataset
+from mltrends_demo.localserver import LocalServer
 
 TOKEN = "bench-token-not-a-secret"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mltrends.demo.server import DEMO_DIR, DEMO_TOKEN
 from mltrends.sources import registry
+from mltrends_demo.server import DEMO_DIR, DEMO_TOKEN
 
 
 def demo_env(url: str, folder: Path, **extra: str) -> dict[str, str]:

@@ -15,8 +15,8 @@ import sys
 import pytest
 
 from mltrends import db
-from mltrends.demo.server import DEMO_DIR
 from mltrends.sources import pwc
+from mltrends_demo.server import DEMO_DIR
 
 PAPERS_GZ = DEMO_DIR / "pwc" / "papers.json.gz"
 LINKS_GZ = DEMO_DIR / "pwc" / "links.json.gz"

@@ -17,6 +17,7 @@ from mltrends.classify import modelstore, predict_all, sector
 from mltrends.classify.features import domain_kind, host_of, owner_frame
 from mltrends.config import load_settings
 from mltrends.vocab import SECTORS
+from mltrends_demo import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -157,7 +158,7 @@ def test_null_and_missing_fields_are_classified_not_dropped(trained):
 
 def test_demo_owners_are_classified_sensibly(trained):
     model, threshold = trained[1]["sector"].model, trained[1]["sector"].threshold
-    with open(ROOT / "data" / "demo" / "universe" / "owners.csv", newline="") as fh:
+    with open(DEMO_DIR / "universe" / "owners.csv", newline="") as fh:
         demo = list(csv.DictReader(fh))
     results = sector.classify_records(model, demo, threshold)
     decided = [(d["synthetic_sector"], r["sector"]) for d, r in zip(demo, results, strict=True)

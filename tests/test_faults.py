@@ -24,16 +24,16 @@ import pytest
 
 from mltrends import db, http
 from mltrends.config import Settings, load_settings
-from mltrends.demo.server import DEMO_DIR
-from mltrends.faults import SCENARIOS, FaultInjector
-from mltrends.localserver import (
+from mltrends.sources import registry
+from mltrends_demo.localserver import (
     LocalServer,
     ReplayHandler,
     Request,
     Response,
     load_recordings,
 )
-from mltrends.sources import registry
+from mltrends_demo.server import DEMO_DIR
+from support.faults import SCENARIOS, FaultInjector
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 TOKEN = "tok-" + uuid.uuid4().hex  # made at run time: never committed anywhere
@@ -110,7 +110,7 @@ def _run_pypi(con, settings):
 
 
 def _github_handler():
-    from mltrends.demo.github import demo_handler
+    from mltrends_demo.github import demo_handler
 
     return demo_handler(DEMO_DIR)
 

@@ -10,7 +10,7 @@ import pytest
 
 from mltrends import db, http, normalize
 from mltrends.config import ConfigError, load_settings
-from mltrends.localserver import LocalServer, ReplayHandler, Response
+from mltrends_demo.localserver import LocalServer, ReplayHandler, Response
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path):
@@ -176,7 +176,7 @@ def test_older_database_is_migrated_forward(tmp_path, monkeypatch):
 
 
 def test_fault_drift_changes_only_the_first_record():
-    from mltrends.faults import drift
+    from support.faults import drift
 
     doc = {"count": 2, "results": [{"id": "a", "x": 1}, {"id": "b", "x": 2}]}
     assert drift(doc, "missing")["results"] == [{"x": 1}, {"id": "b", "x": 2}]

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from mltrends import db
-from mltrends.demo.github import FakeGitHub
-from mltrends.demo.github_data import scale_dataset
-from mltrends.localserver import LocalServer, ReplayHandler, load_recordings, replay_server
 from mltrends.sources import github
 from mltrends.sources.github_records import parse_repo_ref
+from mltrends_demo.github import FakeGitHub
+from mltrends_demo.github_data import scale_dataset
+from mltrends_demo.localserver import LocalServer, ReplayHandler, load_recordings, replay_server
 
 GH = Path(__file__).resolve().parent / "fixtures" / "github"
 TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is committed

@@ -14,9 +14,9 @@ import duckdb
 from click.testing import CliRunner
 
 from mltrends.cli import main
-from mltrends.demo.github import FakeGitHub
-from mltrends.demo.github_data import scale_dataset
-from mltrends.localserver import LocalServer, replay_server
+from mltrends_demo.github import FakeGitHub
+from mltrends_demo.github_data import scale_dataset
+from mltrends_demo.localserver import LocalServer, replay_server
 
 GH = Path(__file__).resolve().parent / "fixtures" / "github"
 TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is committed

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from mltrends.demo.github import DEMO_GRAPHQL_PATH, DEMO_REST_PREFIX, demo_handler
-from mltrends.demo.github_data import build_demo_dataset, demo_dataset
-from mltrends.localserver import LocalServer
 from mltrends.sources import github
+from mltrends_demo import DEMO_DIR
+from mltrends_demo.github import DEMO_GRAPHQL_PATH, DEMO_REST_PREFIX, demo_handler
+from mltrends_demo.github_data import build_demo_dataset, demo_dataset
+from mltrends_demo.localserver import LocalServer
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = DEMO_DIR
 PKG = {"pytorch": "torch", "tensorflow": "tensorflow", "jax": "jax", "keras": "keras", "mxnet": "mxnet",
        "paddle": "paddlepaddle", "mindspore": "mindspore"}
 

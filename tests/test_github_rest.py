@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from mltrends.demo.github import FakeGitHub
-from mltrends.demo.github_data import scale_dataset
-from mltrends.localserver import LocalServer, ReplayHandler, replay_server
 from mltrends.sources import github
+from mltrends_demo.github import FakeGitHub
+from mltrends_demo.github_data import scale_dataset
+from mltrends_demo.localserver import LocalServer, ReplayHandler, replay_server
 
 GH = Path(__file__).resolve().parent / "fixtures" / "github"
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from mltrends import db
 from mltrends.cli import main
-from mltrends.localserver import LocalServer, ReplayHandler, Response, load_recordings
 from mltrends.sources import hfpapers
+from mltrends_demo.localserver import LocalServer, ReplayHandler, Response, load_recordings
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "hf"
 TODAY = date(2026, 3, 20)

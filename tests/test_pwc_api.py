@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from mltrends import db
 from mltrends.cli import main
-from mltrends.localserver import LocalServer, Response
 from mltrends.sources import pwc_api
+from mltrends_demo.localserver import LocalServer, Response
 
 TODAY = date(2026, 11, 25)
 

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from mltrends import db
 from mltrends.cli import main
-from mltrends.localserver import LocalServer, Response
 from mltrends.sources import pwc
+from mltrends_demo import DEMO_DIR
+from mltrends_demo.localserver import LocalServer, Response
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pwc"
 
@@ -240,7 +241,7 @@ def test_cli_pwc_dump_bad_file_exits_2(tmp_path):
 
 
 def test_demo_dumps_load(con, settings):
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "pwc"
+    demo = DEMO_DIR / "pwc"
     if not (demo / "papers.json.gz").exists():
         pytest.skip("demo dumps not generated")
     counts = pwc.ingest_dump(con, settings, links=str(demo / "links.json.gz"), papers=str(demo / "papers.json.gz"))

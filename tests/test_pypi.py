@@ -8,10 +8,10 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from mltrends.localserver import replay_server
 from mltrends.sources import pypi
 from mltrends.sources.pypi_families import TrackedPackage
 from mltrends.sources.registry import Incomplete
+from mltrends_demo.localserver import replay_server
 
 FIX = "tests/fixtures/pypi"
 DAY = date(2026, 11, 25)

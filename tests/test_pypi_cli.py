@@ -8,7 +8,7 @@ import duckdb
 from click.testing import CliRunner
 
 from mltrends.cli import main
-from mltrends.localserver import replay_server
+from mltrends_demo.localserver import replay_server
 
 FIX = "tests/fixtures/pypi"
 

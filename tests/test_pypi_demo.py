@@ -6,13 +6,14 @@ import json
 from datetime import date
 from pathlib import Path
 
-from mltrends.localserver import load_recordings, replay_server
 from mltrends.sources import pypi
 from mltrends.sources.pypi_families import load_families
+from mltrends_demo import DEMO_DIR
+from mltrends_demo.localserver import load_recordings, replay_server
 
 ROOT = Path(__file__).resolve().parents[1]
-PYPISTATS = ROOT / "data/demo/http/pypistats"
-DEPSDEV = ROOT / "data/demo/http/depsdev"
+PYPISTATS = DEMO_DIR / "http/pypistats"
+DEPSDEV = DEMO_DIR / "http/depsdev"
 
 
 def test_every_tracked_package_is_recorded_and_labelled_synthetic():
@@ -45,7 +46,7 @@ def test_demo_downloads_show_sizes_the_break_and_synthetic_source(con, settings)
         "avg(downloads) filter (date between date '2026-08-24' and date '2026-09-20') "
         "from pypi_downloads where package = 'torch' and category = 'without_mirrors'").fetchall()[0]
     assert after < 0.9 * before  # the definition change shows as a drop
-    assert con.execute("select distinct _source from pypi_downloads").fetchall() == [("pypistats:synthetic",)]
+    assert con.execute("select distinct _source from pypi_downloads").fetchall() == [("pypistats",)]
     os_sum = con.execute("select sum(downloads) from pypi_downloads where package = 'torch' "
                          "and category like 'os:%'").fetchall()[0][0]
     assert abs(os_sum / totals["torch"] - 1) < 0.05

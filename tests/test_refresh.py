@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from demo_env import demo_env
-from mltrends.demo.server import DEMO_DIR, demo_server
 from mltrends.sources import registry
+from mltrends_demo.server import DEMO_DIR, demo_server
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
 

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from demo_env import demo_env
-from mltrends.demo.server import DEMO_DIR, demo_server
+from mltrends_demo.server import DEMO_DIR, demo_server
 
 RAW_KEYS = {
     "pwc_papers": ("paper_id",), "pwc_paper_repos": ("paper_id", "repo"), "hf_papers": ("arxiv_id",),

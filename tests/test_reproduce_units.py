@@ -16,6 +16,7 @@ import pytest
 from mltrends import reproduce as job
 from mltrends.reproduce import environment, results, sampling, sandbox, summary, workspace
 from mltrends.reproduce.pipeline import Config, Job, gpu_touched, reproduce_one
+from mltrends_demo import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_sandbox = pytest.mark.skipif(sandbox.available_mode() == "none",
@@ -226,7 +227,7 @@ def test_demo_repos(con, settings):
     _pwc(con, [("p1", "vision-lab-uni/vit-lib-771", True, "tensorflow", 2019),
                ("p2", "vision-lab-uni/captioning-pytorch-446", True, "pytorch", 2018)])
     rows = job.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2, "timeout": 120}),
-                   local_repos_dir=str(ROOT / "data" / "demo" / "repos"), run_id="demo")
+                   local_repos_dir=str(DEMO_DIR / "repos"), run_id="demo")
     assert rows == {"reproductions": 4}
     got = {r[0]: r[1:] for r in con.execute(
         "select repo, claimed_framework, runtime_primary, stage_reached, failure_category "

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from demo_env import demo_env
-from mltrends.demo.server import DEMO_DIR, demo_server
+from mltrends_demo.server import DEMO_DIR, demo_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN_LIKE = re.compile(rb"(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
@@ -38,7 +38,7 @@ def test_token_never_written_anywhere_even_when_steps_fail(tmp_path):
 
 
 def test_no_recording_or_fixture_keeps_a_credential():
-    folders = [ROOT / "tests", ROOT / "data"]
+    folders = [ROOT / "tests", ROOT / "data", DEMO_DIR]
     offenders = []
     for folder in folders:
         for path in folder.rglob("*"):

@@ -84,7 +84,7 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
     Serves the bundled recordings from 127.0.0.1 and runs exactly the path a scheduled
     `mltrends refresh` takes. Writes data/demo.duckdb (not your --db) unless --db is given.
     """
-    from mltrends.demo.server import DEMO_DIR, demo_server, demo_settings
+    from mltrends_demo.server import DEMO_DIR, demo_server, demo_settings
 
     settings = app.settings
     if settings.db == "data/mltrends.duckdb":

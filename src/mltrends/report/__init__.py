@@ -36,10 +36,7 @@ __all__ = ["ReportError", "build_sections", "detect_synthetic", "mark_synthetic"
 
 SECTION_ORDER = ("headline", "research", "industry", "reproduction", "coverage", "method")
 OUTPUTS = {"index.html", "report.md", "manifest.json", "screenshot.png", "charts", "data"}
-SYNTHETIC_STATE = ("mltrends", "synthetic")
-_TEXT_MARKERS = (("pwc_papers", "title"), ("paper_implementations", "title"),
-                 ("github_repos", "description"), ("github_owners", "description"),
-                 ("hf_papers", "title"))
+SYNTHETIC_STATE = ("mltrends", "synthetic")  # the one synthetic marker, in load_state
 
 
 class ReportError(Exception):
@@ -49,24 +46,19 @@ class ReportError(Exception):
 
 
 def mark_synthetic(con: duckdb.DuckDBPyConnection, note: str = "synthetic demo data") -> None:
-    """Record in the database that its data is synthetic: every report on it says so."""
+    """Record in the database that its data is synthetic: every report on it says so.
+
+    The one writer of the marker (`refresh` with the demo's options); `detect_synthetic`
+    is its one reader."""
     db.set_state(con, *SYNTHETIC_STATE, {"synthetic": True, "note": note})
 
 
 def detect_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the database says its data is synthetic (marker, demo run, or labels in text)."""
-    data = ReportData(con)
-    if data.has("load_state"):
-        state = db.get_state(con, *SYNTHETIC_STATE)
-        if state and state.get("synthetic"):
-            return True
-    if data.has("runs") and data.scalar("select count(*) from runs where command = 'demo'"):
-        return True
-    for table, column in _TEXT_MARKERS:
-        if data.has(table) and data.scalar(
-                f"select exists (select 1 from {table} where {column} ilike '%(synthetic)%')"):
-            return True
-    return False
+    """True when the database carries the synthetic marker."""
+    if not ReportData(con).has("load_state"):
+        return False
+    state = db.get_state(con, *SYNTHETIC_STATE)
+    return bool(state and state.get("synthetic"))
 
 
 def build_sections(con: duckdb.DuckDBPyConnection, demo: bool) -> list[Section]:

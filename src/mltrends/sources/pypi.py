@@ -70,17 +70,14 @@ class Fetched:
     downloads: list[dict[str, Any]] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
     dependents: dict[str, Any] | None = None
-    synthetic: bool = False
 
 
 def _get(session: requests.Session, url: str, params: dict[str, str] | None = None,
-         throttle: Throttle | None = None) -> tuple[Any, bool]:
+         throttle: Throttle | None = None) -> Any:
     if throttle is not None:
         throttle.wait()
     response = http.request(session, "GET", url, params=params)
-    body = http.decode_json(response, url)
-    synthetic = response.headers.get("X-Synthetic", "").lower() == "true"
-    return body, synthetic
+    return http.decode_json(response, url)
 
 
 def _data_list(body: Any, url: str) -> list[Any]:
@@ -99,12 +96,11 @@ def fetch_downloads(session: requests.Session, settings: Settings, package: str,
     for endpoint, params, prefix in BREAKDOWNS if breakdown else BREAKDOWNS[:1]:
         url = f"{base}/{endpoint}"
         try:
-            body, synthetic = _get(session, url, params or None, throttle)
+            body = _get(session, url, params or None, throttle)
         except NotFound:
             if endpoint == "overall":
                 raise
             continue  # a breakdown pypistats lacks is zero rows, not a failure
-        out.synthetic |= synthetic
         for item in _data_list(body, url):
             category = item.get("category") if isinstance(item, dict) else None
             if endpoint == "overall" and category == "with_mirrors":
@@ -126,8 +122,7 @@ def fetch_versions(session: requests.Session, settings: Settings, package: str,
                    out: Fetched) -> Iterator[dict[str, Any]]:
     """Yield deps.dev versions (version, published_at, is_default). Raises NotFound."""
     url = settings.depsdev_url.rstrip("/") + f"/v3/systems/pypi/packages/{quote(package, safe='')}"
-    body, synthetic = _get(session, url)
-    out.synthetic |= synthetic
+    body = _get(session, url)
     if not isinstance(body, dict) or not isinstance(body.get("versions", []), list):
         raise SourceError(f"{url}: expected an object with a 'versions' list", url)
     for item in body.get("versions") or []:
@@ -156,7 +151,7 @@ def fetch_dependents(session: requests.Session, settings: Settings, package: str
     row: dict[str, Any] = {"package": package, "version": version, "dependents": None,
                            "direct": None, "indirect": None}
     try:
-        body, _ = _get(session, url)
+        body = _get(session, url)
     except SourceError as exc:
         if exc.status in (400, 404, 405, 501):  # endpoint or version unknown: record nulls
             return row
@@ -230,7 +225,6 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
                  snapshot: date, run_id: str | None = None) -> dict[str, int]:
     """Write one package's rows, its status and its done-today mark in one transaction."""
     now = db.now_utc()
-    suffix = ":synthetic" if fetched.synthetic else ""
     counts = {"pypi_downloads": 0, "pypi_versions": 0, "pypi_dependents": 0, "pypi_packages": 0}
     with db.transaction(con):
         rows = []
@@ -241,7 +235,7 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
                 refused += 1
                 db.reject(con, "pypi:pypistats", rec["_raw"], reason or "invalid", run_id)
             else:
-                rows.append({**row, "_source": "pypistats" + suffix, "_fetched_at": now})
+                rows.append({**row, "_source": "pypistats", "_fetched_at": now})
         counts["pypi_downloads"] = db.upsert_rows(con, "pypi_downloads", rows,
                                                   ["package", "date", "category"])
         versions = []
@@ -252,12 +246,12 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
                 continue
             versions.append({"package": rec["package"], "version": str(rec["version"]),
                              "published_at": _timestamp(rec["published_at"]),
-                             "is_default": rec["is_default"], "_source": "depsdev" + suffix,
+                             "is_default": rec["is_default"], "_source": "depsdev",
                              "_fetched_at": now})
         counts["pypi_versions"] = db.upsert_rows(con, "pypi_versions", versions, ["package", "version"])
         if fetched.dependents is not None:
             dep = {**fetched.dependents, "snapshot_date": snapshot,
-                   "_source": "depsdev" + suffix, "_fetched_at": now}
+                   "_source": "depsdev", "_fetched_at": now}
             counts["pypi_dependents"] = db.upsert_rows(con, "pypi_dependents", [dep],
                                                        ["package", "snapshot_date"])
         counts["pypi_packages"] = db.upsert_rows(con, "pypi_packages", [{

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from pathlib import Path
 
 from mltrends.config import Settings
-from mltrends.localserver import (
+from mltrends.sources import registry
+from mltrends_demo import DEMO_DIR
+from mltrends_demo.github import demo_handler
+from mltrends_demo.localserver import (
     Handler,
     LocalServer,
     ReplayHandler,
@@ -15,9 +16,7 @@ from mltrends.localserver import (
     Response,
     load_recordings,
 )
-from mltrends.sources import registry
 
-DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 DEMO_TOKEN = "demo-token-not-a-secret"  # the fake GitHub wants a token to serve GraphQL
 
 
@@ -35,23 +34,13 @@ class PrefixRouter:
         return self.default(req)
 
 
-def _github_handler(demo_dir: Path) -> Callable[[Request], Response] | None:
-    try:
-        module = importlib.import_module("mltrends.demo.github")
-    except ImportError:
-        return None
-    factory = getattr(module, "demo_handler", None)
-    return factory(demo_dir) if factory else None
 
 
 def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalServer:
     recordings = load_recordings([demo_dir / "http"]) if (demo_dir / "http").is_dir() else []
     replay = ReplayHandler(recordings)
     routes: dict[str, Handler] = {}
-    github = _github_handler(demo_dir)
-    if github is not None:
-        routes["/github-api"] = github
-        routes["/github-graphql"] = github
+    routes["/github-api"] = routes["/github-graphql"] = demo_handler(demo_dir)
     return LocalServer(PrefixRouter(routes, replay), lifetime=lifetime)
 
 

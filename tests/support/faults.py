@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mltrends.localserver import Handler, Request, Response
+from mltrends_demo.localserver import Handler, Request, Response
 
 DRIFTS = ("missing", "renamed", "null", "type", "extra")
 

@@ -1,6 +1,6 @@
 """A fake GitHub (GraphQL + REST) over a dataset, for the demo, the tests and the benchmark.
 
-`FakeGitHub(dataset)` is a handler for `mltrends.localserver.LocalServer`. It answers
+`FakeGitHub(dataset)` is a handler for `mltrends_demo.localserver.LocalServer`. It answers
 - GraphQL (`POST {graphql_path}`): the batched repository query and the organisation
   listing of `mltrends.sources.github_graphql` (parsed with regexes over that query
   format), with `rateLimit{cost remaining resetAt}` and NOT_FOUND errors;
@@ -10,7 +10,7 @@
   `/rate_limit`; ETags with 304 answers that cost nothing; `x-ratelimit-*` headers with a
   budget per resource; injected faults (status, headers, body; used up after `times`).
 
-Datasets (see `mltrends.demo.github_data`): {"owners": {login: {...}}, "repos": {name: {...}},
+Datasets (see `mltrends_demo.github_data`): {"owners": {login: {...}}, "repos": {name: {...}},
 "moved": {old: new}, "as_of": "YYYY-MM-DD"}. Everything in the demo dataset is synthetic.
 """
 
@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mltrends.demo.github_data import demo_dataset
-from mltrends.localserver import Request, Response
+from mltrends_demo import DEMO_DIR
+from mltrends_demo.github_data import demo_dataset
+from mltrends_demo.localserver import Request, Response
 
 DEMO_REST_PREFIX = "/github-api"
 DEMO_GRAPHQL_PATH = "/github-graphql/graphql"
@@ -367,7 +368,7 @@ class FakeGitHub:
         return item
 
 
-def demo_handler(demo_dir: str | Path = "data/demo", latency: float = 0.0) -> FakeGitHub:
-    """The demo's fake GitHub: serves data/demo/github/ under /github-api and /github-graphql."""
+def demo_handler(demo_dir: str | Path = DEMO_DIR, latency: float = 0.0) -> FakeGitHub:
+    """The demo's fake GitHub: serves inputs/github/ under /github-api and /github-graphql."""
     return FakeGitHub(demo_dataset(demo_dir), latency=latency, rest_prefix=DEMO_REST_PREFIX,
                       graphql_path=DEMO_GRAPHQL_PATH)

@@ -1,8 +1,8 @@
-"""Datasets for the fake GitHub: the demo's (synthetic, from data/demo/universe) and scale ones.
+"""Datasets for the fake GitHub: the demo's (synthetic, from inputs/universe) and scale ones.
 
-`demo_dataset(demo_dir)` reads data/demo/github/{owners,repos,meta}.json, building them
+`demo_dataset(demo_dir)` reads inputs/github/{owners,repos,meta}.json, building them
 first from `universe/{owners,repos}.csv` when they are missing. Regenerate them with
-`python -m mltrends.demo.github_data [DEMO_DIR]`.
+`python -m mltrends_demo.github_data [DEMO_DIR]`.
 
 Each repo's manifests agree with its `framework` column, with the noise real repos have:
 PyTorch repos that also list tensorboard or tensorflow (for data loading), JAX repos with
@@ -20,6 +20,8 @@ import random
 import sys
 from pathlib import Path
 from typing import Any
+
+from mltrends_demo import DEMO_DIR
 
 AS_OF = "2026-11-01"
 FILES = ("owners.json", "repos.json", "meta.json")
@@ -183,7 +185,7 @@ def build_demo_dataset(demo_dir: str | Path) -> dict[str, Any]:
 
 
 def write_demo_dataset(demo_dir: str | Path) -> Path:
-    """Write data/demo/github/{owners,repos,meta}.json (compact, sorted keys)."""
+    """Write inputs/github/{owners,repos,meta}.json (compact, sorted keys)."""
     data = build_demo_dataset(demo_dir)
     out = Path(demo_dir) / "github"
     out.mkdir(parents=True, exist_ok=True)
@@ -194,7 +196,7 @@ def write_demo_dataset(demo_dir: str | Path) -> Path:
     return out
 
 
-def demo_dataset(demo_dir: str | Path = "data/demo") -> dict[str, Any]:
+def demo_dataset(demo_dir: str | Path = DEMO_DIR) -> dict[str, Any]:
     """The demo dataset: the bundled JSON files, built from the universe if they are missing."""
     folder = Path(demo_dir) / "github"
     if not all((folder / f).is_file() for f in FILES):
@@ -225,5 +227,5 @@ def scale_dataset(n_repos: int, seed: int = 7, repos_per_owner: int = 20) -> dic
 
 
 if __name__ == "__main__":  # pragma: no cover
-    target = write_demo_dataset(sys.argv[1] if len(sys.argv) > 1 else "data/demo")
+    target = write_demo_dataset(sys.argv[1] if len(sys.argv) > 1 else DEMO_DIR)
     print(f"wrote {target}")

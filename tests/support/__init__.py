@@ -1,0 +1,1 @@
+"""The test kit: parts only the tests use (the fault injector)."""
