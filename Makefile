@@ -12,13 +12,23 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-12s %s\n", $$1, $$2}'
 
+# TORCH_INDEX: the package index of PyTorch's CPU-only wheels (much smaller than the CUDA
+# build); when empty, pip takes torch from the default index.
+TORCH_INDEX ?=
+TORCH_OPTS  := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
+
 $(STAMP): pyproject.toml
+	@echo "setup [1/4] creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,ray,torch]'
+	@echo "setup [2/4] CPU PyTorch (the reproduction job's sample repos import it)"
+	$(BIN)/pip install --progress-bar on $(TORCH_OPTS) 'torch==2.13.0'
+	@echo "setup [3/4] mltrends with the reproduction extras and the test tools"
+	$(BIN)/pip install --progress-bar on -e '.[repro,dev]'
+	@echo "setup [4/4] done"
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv with the project, its test tools, Ray and the CPU PyTorch
+setup: $(STAMP) ## create .venv: mltrends (base), [repro] (CPU PyTorch, Ray, uv), [dev] (test tools)
 	@echo "ready: $(BIN)/mltrends"
 
 test: $(STAMP) ## run lint and the test suite (offline; the fast fault subset included)

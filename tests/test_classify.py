@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mltrends import db
+from mltrends import bundled, db
 from mltrends.classify import modelstore, predict_all, sector
 from mltrends.classify.features import domain_kind, host_of, owner_frame
 from mltrends.config import load_settings
@@ -21,7 +21,7 @@ from mltrends_demo import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-LABELS = ROOT / "data" / "labels"
+LABELS = bundled.path("data", "labels")
 ROWS = json.loads((FIXTURES / "classify" / "github_rows.json").read_text())
 
 

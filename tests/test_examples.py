@@ -12,7 +12,7 @@ import pytest
 from mltrends import claims, db, models
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "sql" / "examples").glob("*.sql"))
+EXAMPLES = sorted((db.sql_dir() / "examples").glob("*.sql"))
 RAW = Path(__file__).resolve().parent / "fixtures" / "models" / "raw.sql"
 
 
@@ -51,7 +51,7 @@ def test_examples_return_rows_on_the_fixture(built):
     for path in EXAMPLES:
         if path.stem in names:
             assert built.execute(path.read_text()).fetchall(), path.name
-    openai = built.execute((ROOT / "sql/examples/companies_tensorflow_to_pytorch.sql").read_text()).fetchall()
+    openai = built.execute((db.sql_dir() / "examples/companies_tensorflow_to_pytorch.sql").read_text()).fetchall()
     assert openai == [("openai", 1, 1, 2018.0, 2021.0, 2018)]
 
 

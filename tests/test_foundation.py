@@ -195,7 +195,7 @@ def test_an_edited_applied_migration_is_refused_with_the_fix(tmp_path, monkeypat
     db.connect(path).close()
     first = sorted((sql / "schema").glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- an edit after it was applied\n")
-    with pytest.raises(db.SchemaError, match=f"{first.name} was edited.*new sql/schema/NNN"):
+    with pytest.raises(db.SchemaError, match=f"{first.name} was edited.*new migration mltrends/sql/schema/NNN"):
         db.connect(path)
     assert db.connect(tmp_path / "fresh.duckdb") is not None   # a new database takes the new text
 
@@ -213,3 +213,20 @@ def test_macros_are_reapplied_on_every_connect(tmp_path, monkeypatch):
     con = db.connect(path)
     assert con.execute("select wilson_low(0, 10)").fetchall() == [(42,)]
     con.close()
+
+
+def test_a_migration_replaced_on_purpose_names_the_checksum_it_replaces(tmp_path, monkeypatch):
+    import hashlib
+
+    sql = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), sql)
+    monkeypatch.setenv("MLTRENDS_SQL_DIR", str(sql))
+    last = sorted((sql / "schema").glob("*.sql"))[-1]
+    old = last.read_text()
+    db.connect(tmp_path / "db.duckdb").close()
+    replaced = f"-- supersedes checksum {hashlib.sha256(old.encode()).hexdigest()[:16]}\nselect 1;\n"
+    last.write_text(replaced)
+    db.connect(tmp_path / "db.duckdb").close()                 # accepted: it names what it replaces
+    last.write_text(replaced.replace("supersedes checksum ", "supersedes checksum 0"))
+    with pytest.raises(db.SchemaError, match="was edited"):
+        db.connect(tmp_path / "db.duckdb")

@@ -79,3 +79,19 @@ def test_the_report_names_every_source_without_a_refresh(settings):
     assert any(all(n in line for n in registry.names()) and "no successful refresh" in line
                for line in sec.missing)
 
+
+
+def test_enrichment_reads_staging_views_never_raw_tables_or_marts():
+    import inspect
+
+    from mltrends import classify, models
+    from mltrends.classify import purpose
+    from mltrends.detect import ingested
+    from mltrends.reproduce import sampling
+
+    raw = [t for s in registry.SOURCES for t in s.tables]
+    marts = [m.name for m in models.load_models() if m.kind == "table"]
+    for module in (ingested, classify, purpose, sampling):
+        text = inspect.getsource(module)
+        read = re.findall(r"\b(?:from|join)\s+(\w+)", text)
+        assert not set(read) & (set(raw) | set(marts)), (module.__name__, set(read) & (set(raw) | set(marts)))

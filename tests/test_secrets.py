@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from demo_env import demo_env
+from mltrends import bundled
 from mltrends_demo.server import DEMO_DIR, demo_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def test_token_never_written_anywhere_even_when_steps_fail(tmp_path):
 
 
 def test_no_recording_or_fixture_keeps_a_credential():
-    folders = [ROOT / "tests", ROOT / "data", DEMO_DIR]
+    folders = [ROOT / "tests", ROOT / "data", DEMO_DIR, bundled.path("data")]
     offenders = []
     for folder in folders:
         for path in folder.rglob("*"):

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from mltrends import __version__
+from mltrends import __version__, bundled
 
 
 class SchemaError(Exception):
@@ -25,12 +26,7 @@ class SchemaError(Exception):
 def sql_dir() -> Path:
     """The folder holding schema/, macros/, staging/, marts/, claims/, examples/."""
     override = os.environ.get("MLTRENDS_SQL_DIR")
-    if override:
-        return Path(override)
-    packaged = Path(__file__).resolve().parent / "sql"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "sql"
+    return Path(override) if override else bundled.path("sql")
 
 
 def now_utc() -> datetime:
@@ -83,12 +79,14 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
         text = f.read_text(encoding="utf-8")
         checksum = hashlib.sha256(text.encode()).hexdigest()[:16]
         if f.name in applied:
-            if applied[f.name] != checksum:
+            # a migration replaced on purpose names the checksum it replaces in its first line
+            superseded = re.match(r"-- supersedes checksum ([0-9a-f]{16})", text)
+            if applied[f.name] not in (checksum, superseded and superseded.group(1)):
                 raise SchemaError(
                     f"migration {f.name} was edited after this database applied it (checksum "
                     f"{applied[f.name]} applied, {checksum} now): restore {f.name} and put the change "
-                    "in a new sql/schema/NNN_*.sql (macros belong in sql/macros/, re-applied on "
-                    "every build)")
+                    "in a new migration mltrends/sql/schema/NNN_*.sql (macros belong in "
+                    "mltrends/sql/macros/, re-applied on every build)")
             continue
         con.execute("begin transaction")
         try:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from mltrends import db
+from mltrends import bundled, db
 from mltrends.console import info, log
 from mltrends.vocab import FRAMEWORKS, PURPOSES, SECTORS, UNKNOWN
 
@@ -150,15 +150,15 @@ def order_models(models: list[Model]) -> list[Model]:
 
 def published_figures_path() -> Path:
     override = os.environ.get("MLTRENDS_PUBLISHED_FIGURES")
-    return Path(override) if override else db.sql_dir().parent / "data" / "published_figures.csv"
+    return Path(override) if override else bundled.path("data", "published_figures.csv")
 
 
 def load_published_figures(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
     """Upsert the reference figures (with their citations) into published_figures."""
     path = path or published_figures_path()
-    if not path.exists():
-        log.warning("no published figures at %s; comparisons will be empty", path)
-        return 0
+    if not path.exists():  # a build without them would publish empty comparisons
+        raise BuildError(f"no published figures at {path}: reinstall mltrends or set "
+                         "MLTRENDS_PUBLISHED_FIGURES to the CSV")
     rows = []
     with path.open(newline="", encoding="utf-8") as fh:
         for lineno, rec in enumerate(csv.DictReader(fh), start=2):

@@ -7,7 +7,7 @@ import json
 import duckdb
 import pandas as pd
 
-from mltrends import console, db
+from mltrends import console, db, models
 from mltrends.classify import purpose, sector
 from mltrends.classify.features import owner_frame
 from mltrends.classify.modelstore import StoredModel, ensure_model
@@ -30,8 +30,9 @@ def _record_model(con: duckdb.DuckDBPyConnection, stored: StoredModel) -> None:
 
 def predict_owners(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Classify every github_owners row into owner_sectors (one transaction)."""
+    models.create_views(con)  # read this run's staging views, never the raw tables
     cur = con.execute("select login, type, name, company, blog, email, location, description, "
-                      "is_verified from github_owners order by login")
+                      "is_verified from stg_github_owners order by login")
     names = [d[0] for d in cur.description]
     records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     if not records:

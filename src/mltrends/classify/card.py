@@ -10,7 +10,7 @@ from mltrends.classify.evaluate import goals_met
 from mltrends.config import Settings
 
 SECTOR_TEXT = """\
-**Labels.** `data/labels/{labels_file}`: {n} rows ({counts}). Real organisations
+**Labels.** `mltrends/data/labels/{labels_file}`: {n} rows ({counts}). Real organisations
 (universities, their labs' GitHub organisations, research institutes, companies and their
 research organisations, non-profits, foundations, government agencies and national labs)
 with the organisation's own site as the source of truth, some as GitHub accounts and some
@@ -32,7 +32,7 @@ is below {threshold}.
 """
 
 PURPOSE_TEXT = """\
-**Labels.** `data/labels/{labels_file}`: {n} real, well-known repositories hand-labelled
+**Labels.** `mltrends/data/labels/{labels_file}`: {n} real, well-known repositories hand-labelled
 ({counts}); feature values (stars, years, topics, packaging, releases, paper link, owner
 sector) are approximate, from each repository's page. **Training uses weak labels**:
 paper-linked = research artefact; packaging + releases and no paper = production; other

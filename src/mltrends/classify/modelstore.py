@@ -15,7 +15,7 @@ import joblib
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from mltrends import console, db
+from mltrends import bundled, console, db
 from mltrends.classify import evaluate, purpose, sector
 from mltrends.config import Settings
 
@@ -39,12 +39,9 @@ class StoredModel:
 
 
 def labels_dir(settings: Settings) -> Path:
-    """[classify] labels_dir in mltrends.toml, else the checkout's data/labels."""
+    """[classify] labels_dir in mltrends.toml, else the labels bundled with the package."""
     configured = settings.classify.labels_dir
-    if configured:
-        return Path(configured)
-    checkout = Path(__file__).resolve().parents[3] / "data" / "labels"
-    return checkout if checkout.is_dir() else Path("data/labels")
+    return Path(configured) if configured else bundled.path("data", "labels")
 
 
 def labels_path(kind: str, settings: Settings) -> Path:

@@ -33,7 +33,7 @@ PACKAGING_FILES = ("setup.py", "pyproject.toml", "setup.cfg")
 
 
 def load_eval(path: Path) -> pd.DataFrame:
-    """data/labels/repos_eval.csv as a frame with typed flags; refuses unknown purposes."""
+    """labels/repos_eval.csv (mltrends/data) as a frame with typed flags; refuses unknown purposes."""
     frame = read_label_file(path, EVAL_COLUMNS, "purpose", PURPOSES)
     for col in ("has_packaging", "has_releases", "has_ci", "paper_linked"):
         if col in frame:
@@ -104,23 +104,25 @@ def rules_weak(frame: pd.DataFrame) -> np.ndarray:
 
 REPO_FACTS_SQL = f"""
 select r.repo, r.description, r.stars,
-       year(r.created_at) as created_year, year(r.pushed_at) as pushed_year,
+       r.created_year, year(r.pushed_at) as pushed_year,
        array_to_string(coalesce(r.topics, []::varchar[]), ';') as topics,
-       exists (select 1 from github_manifests m where m.repo = r.repo
+       exists (select 1 from stg_github_manifests m where m.repo = r.repo
                and m.path in ({", ".join(f"'{p}'" for p in PACKAGING_FILES)})) as has_packaging,
-       coalesce(r.has_releases, false) as has_releases,
-       (exists (select 1 from pwc_paper_repos p where p.repo = r.repo)
-        or exists (select 1 from hf_papers h where h.github_repo = r.repo)) as paper_linked,
+       r.has_releases,
+       exists (select 1 from stg_paper_links p where p.repo = r.repo) as paper_linked,
        coalesce(s.sector, 'unknown') as owner_sector
-from github_repos r
-left join owner_sectors s on s.login = lower(coalesce(r.owner, split_part(r.repo, '/', 1)))
+from stg_github_repos r
+left join stg_owner_sectors s on s.login = r.owner
 where r.status = 'ok'
 order by r.repo
 """
 
 
 def repo_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every github_repos row with status ok, with the facts the purpose model reads."""
+    """Every repository with status ok (staging views), with the facts the purpose model reads."""
+    from mltrends import models
+
+    models.create_views(con)
     cur = con.execute(REPO_FACTS_SQL)
     names = [d[0] for d in cur.description]
     return pd.DataFrame(cur.fetchall(), columns=names)

@@ -58,7 +58,7 @@ def read_label_file(path: Path, columns: Sequence[str], label: str,
 
 
 def load_labels(path: Path) -> pd.DataFrame:
-    """data/labels/owners.csv as a frame; refuses unknown sectors and missing columns."""
+    """labels/owners.csv (mltrends/data) as a frame; refuses unknown sectors and missing columns."""
     return read_label_file(path, LABEL_COLUMNS, "sector", SECTORS)
 
 

@@ -26,7 +26,7 @@ def ingest_pwc_dump(app: App, links: str | None, papers: str | None, abstracts: 
     transaction: a broken file changes nothing. Records without a key are kept in
     rejected_records. Loading the same dump again changes nothing.
 
-    Example: mltrends ingest pwc-dump --links data/demo/pwc/links.json.gz --papers data/demo/pwc/papers.json.gz
+    Example: mltrends ingest pwc-dump --links dumps/links.json.gz --papers dumps/papers.json.gz
     """
     from mltrends.sources import pwc
 

@@ -17,7 +17,7 @@ COMMANDS: list[click.Command] = []
 @click.option("--repos", "repos_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="JSON lines: url (any git URL), optional claimed_framework, command, commit.")
 @click.option("--local", "local_dir", metavar="DIR", type=click.Path(file_okay=False),
-              help="Run local directories named <owner>__<name>/ (e.g. data/demo/repos).")
+              help="Run local directories named <owner>__<name>/ (e.g. the demo's src/mltrends_demo/inputs/repos).")
 @click.option("--no-install", is_flag=True, default=None,
               help="Use the shared base environment (this interpreter's) instead of a uv venv per repo.")
 @click.option("--allow-network-install", is_flag=True, default=None,
@@ -58,7 +58,7 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
     Examples:
       mltrends reproduce --sample 20 --seed 1 --no-install --workers 2
       mltrends reproduce --repos repos.jsonl --json
-      mltrends reproduce --local data/demo/repos --no-install
+      mltrends reproduce --local src/mltrends_demo/inputs/repos --no-install
       mltrends reproduce --summary
     """
     from mltrends import reproduce as job

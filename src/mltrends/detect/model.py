@@ -10,7 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-MAPPING_FILE = Path(__file__).with_name("frameworks.toml")
+from mltrends import bundled
+
+MAPPING_FILE = bundled.path("detect", "frameworks.toml")
 
 
 @dataclass

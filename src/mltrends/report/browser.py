@@ -45,7 +45,7 @@ def browser_missing(executable: str = CHROMIUM) -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the Python package playwright is not installed (pip install '.[test]')"
+        return "the Python package playwright is not installed (pip install 'mltrends[dev]')"
     return None
 
 

@@ -73,7 +73,7 @@ def run_ray(jobs: Sequence[Job], cfg: Config, workers: int = 1, address: str | N
     try:
         import ray
     except ImportError as exc:
-        raise RuntimeError("the ray executor needs Ray: pip install 'mltrends[ray]'") from exc
+        raise RuntimeError("the ray executor needs Ray: pip install 'mltrends[repro]'") from exc
     with _ray_lock:
         started_here = not ray.is_initialized()
         if started_here:

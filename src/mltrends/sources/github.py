@@ -18,14 +18,13 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import requests
 
-from mltrends import console, db, http
+from mltrends import bundled, console, db, http
 from mltrends.config import Settings
 from mltrends.sources import github_graphql, github_rest
 from mltrends.sources.github_client import BudgetStop, GitHubClient
@@ -46,7 +45,7 @@ class GithubConfig:
 
 def bundled_orgs() -> dict[str, Any]:
     """The tracked organisations and framework repos of the package's tracked_orgs.toml."""
-    return tomllib.loads(resources.files("mltrends").joinpath("data/tracked_orgs.toml").read_text("utf-8"))
+    return tomllib.loads(bundled.path("data", "tracked_orgs.toml").read_text("utf-8"))
 
 
 def github_config(settings: Settings) -> GithubConfig:

@@ -1,4 +1,4 @@
-"""The tracked PyPI packages: framework families as data (data/pypi_families.toml).
+"""The tracked PyPI packages: framework families as data (mltrends/data/pypi_families.toml).
 
 Users override them in mltrends.toml under [pypi.families] (see the data file's header).
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mltrends import bundled
 from mltrends.config import ConfigError, Settings
 
 FAMILIES = ("core", "high_level", "serving", "mobile_edge", "distributed", "ecosystem")
@@ -34,11 +35,8 @@ def normalize_package(name: str) -> str:
 
 
 def default_families_file() -> Path:
-    """data/pypi_families.toml: packaged in the wheel, or at the repository root."""
-    packaged = Path(__file__).resolve().parents[1] / "data" / "pypi_families.toml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "data" / "pypi_families.toml"
+    """The bundled mltrends/data/pypi_families.toml."""
+    return bundled.path("data", "pypi_families.toml")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

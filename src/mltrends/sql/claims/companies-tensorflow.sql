@@ -1,15 +1,15 @@
 -- claim companies-tensorflow: TensorFlow share of the ML repos (framework known, no forks)
 -- that Google, Airbnb, Coca-Cola and PayPal's GitHub organisations created in their last 3
--- creation years, pooled (organisations matched by login or by their configured company).
-with orgs as (
-    select unnest(['google', 'google-research', 'google-deepmind', 'googlecloudplatform',
-                   'airbnb', 'coca-cola', 'the-coca-cola-company', 'paypal']) as company
+-- creation years, pooled. Which organisations belong to which company is data
+-- (mltrends/data/tracked_orgs.toml, or [github] tracked_orgs): the claim names companies.
+with companies as (
+    select unnest(['google', 'airbnb', 'coca-cola', 'the coca-cola company', 'paypal']) as name
 ),
 recent as (
     select m.* from company_framework_mix as m
-    where (m.company in (select company from orgs) or lower(m.company_name) in ('google', 'airbnb', 'coca-cola', 'the coca-cola company', 'paypal'))
+    where lower(m.company_name) in (select name from companies)
       and m.year >= (select max(year) - 2 from company_framework_mix
-                     where company in (select company from orgs) or lower(company_name) in ('google', 'airbnb', 'coca-cola', 'the coca-cola company', 'paypal'))
+                     where lower(company_name) in (select name from companies))
 ),
 agg as (
     select coalesce(sum(repos) filter (where framework = 'tensorflow'), 0)::bigint as k,

@@ -1,15 +1,15 @@
 -- claim companies-pytorch: PyTorch share of the ML repos (framework known, no forks)
 -- that Microsoft, Meta, OpenAI and Tesla's GitHub organisations created in their last 3
--- creation years, pooled (organisations matched by login or by their configured company).
-with orgs as (
-    select unnest(['microsoft', 'facebookresearch', 'facebook', 'meta-llama',
-                   'openai', 'teslamotors', 'tesla']) as company
+-- creation years, pooled. Which organisations belong to which company is data
+-- (mltrends/data/tracked_orgs.toml, or [github] tracked_orgs): the claim names companies.
+with companies as (
+    select unnest(['microsoft', 'meta', 'openai', 'tesla']) as name
 ),
 recent as (
     select m.* from company_framework_mix as m
-    where (m.company in (select company from orgs) or lower(m.company_name) in ('microsoft', 'meta', 'openai', 'tesla'))
+    where lower(m.company_name) in (select name from companies)
       and m.year >= (select max(year) - 2 from company_framework_mix
-                     where company in (select company from orgs) or lower(company_name) in ('microsoft', 'meta', 'openai', 'tesla'))
+                     where lower(company_name) in (select name from companies))
 ),
 agg as (
     select coalesce(sum(repos) filter (where framework = 'pytorch'), 0)::bigint as k,

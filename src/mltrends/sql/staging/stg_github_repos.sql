@@ -14,7 +14,11 @@ renamed as (
         created_at,
         year(created_at) as created_year,
         coalesce(is_fork, false) as is_fork,
-        coalesce(is_archived, false) as is_archived
+        coalesce(is_archived, false) as is_archived,
+        description,
+        topics,
+        pushed_at,
+        coalesce(has_releases, false) as has_releases
     from source
 )
 select * from renamed

@@ -1,4 +1,5 @@
 -- SQL twins of mltrends.normalize, for bulk loads inside DuckDB and for users' queries.
+-- Re-applied on every writable connection and every build.
 
 create or replace macro canonical_repo(url) as (
     with parts as (
