@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def _step_pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
 
 def _step_hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
     from mltrends.sources import hfpapers
-    since = opts.since or (opts.today - timedelta(days=14))
+    since = opts.since or hfpapers.resume_day(con)
     return hfpapers.ingest(con, settings, since=since, until=opts.today)
 
 
