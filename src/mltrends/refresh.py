@@ -39,7 +39,7 @@ class RefreshOptions:
     since: date | None = None
     budget_github: int | None = None
     no_report: bool = False
-    dumps: bool | None = None            # None: load the archive dumps once, then never again
+    dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None
     papers: str | None = None
     reproduce: bool = False
@@ -77,11 +77,10 @@ class RefreshResult:
 def _step_pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
     from mltrends.sources import pwc
     rows: dict[str, int] = {}
-    loaded = db.get_state(con, "refresh", "pwc-dump")
-    if opts.dumps or (opts.dumps is None and not loaded):
+    if opts.dumps is not False:
         links = opts.links or settings.pwc_links_url
         papers = opts.papers or settings.pwc_papers_url
-        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers))
+        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers, force=bool(opts.dumps)))
         db.set_state(con, "refresh", "pwc-dump", {"links": links, "papers": papers,
                                                   "loaded_on": opts.today.isoformat()})
     since = opts.since or CATALOGUE_START
