@@ -157,7 +157,7 @@ def _tables(db_path):
     try:
         return (con.execute("select count(*) from pwc_papers").fetchall(),
                 con.execute("select count(*) from pwc_paper_repos").fetchall(),
-                con.execute("select count(*) from load_state where source = 'pwc-dump'").fetchall())
+                con.execute("select count(*) from load_state where resource like 'dump:%'").fetchall())
     finally:
         con.close()
 

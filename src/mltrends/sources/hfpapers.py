@@ -7,7 +7,8 @@ or empty. When an item names a GitHub repo but not its stars,
 `GET {hf_api_url}/papers/{arxiv_id}` fills them in. Each day is one transaction, written
 only after its last page arrived, with its cursor in `load_state`; a rerun skips days
 already loaded, except the last SETTLE_DAYS days, which Hugging Face still adds to.
-`resume_day` is where a refresh continues: the first day since FIRST_DAY not yet complete.
+`resume_day` is where a refresh continues: the first day not yet complete since the
+Papers-with-Code archive's end (series break `pwc_archive`), however long ago.
 
 The paging is ours rather than `huggingface_hub.HfApi.list_daily_papers`: that call
 fetches a single page and bypasses the shared session (retries, rate limits, the
@@ -31,7 +32,6 @@ SOURCE = "hf-papers"
 STATE_RESOURCE = "daily_papers"
 SETTLE_DAYS = 2
 PAGE_SIZE = 100   # the API's largest `limit`
-FIRST_DAY = date(2025, 7, 1)   # the Papers-with-Code archive ends here; daily papers take over
 
 SCHEMA = pa.schema([
     ("arxiv_id", pa.string()), ("title", pa.string()), ("summary", pa.string()),
@@ -58,11 +58,11 @@ def fetch_day(session: requests.Session, settings: Settings, day: date) -> list[
         page += 1
 
 
-def resume_day(con: duckdb.DuckDBPyConnection, first: date = FIRST_DAY) -> date:
-    """The first day from `first` on whose daily papers are not all loaded yet."""
-    state = db.get_state(con, SOURCE, STATE_RESOURCE) or {"done": []}
+def resume_day(con: duckdb.DuckDBPyConnection, first: date | None = None) -> date:
+    """The first day from `first` (default: the archive's end) whose daily papers are not all loaded."""
+    state = db.get_state(con, "hf", STATE_RESOURCE) or {"done": []}
     done = set(state["done"])
-    day = first
+    day = first or db.series_break(con, "pwc_archive")
     while day.isoformat() in done:
         day += timedelta(days=1)
     return day
@@ -139,7 +139,7 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date, unti
     today = today or date.today()
     until = min(until or today, today)
     session = http.make_session(settings, cache_name="hf-papers")
-    state = db.get_state(con, SOURCE, STATE_RESOURCE) or {"done": []}
+    state = db.get_state(con, "hf", STATE_RESOURCE) or {"done": []}
     done = set(state["done"])
     counts = {"hf_papers": 0, "rejected_records": 0, "days": 0}
     todo = [d for d in days(since, until) if d.isoformat() not in done]
@@ -159,12 +159,12 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date, unti
             rows.append(row)
         with db.transaction(con):
             for item, reason in rejects:
-                db.reject(con, "hf-papers:daily", item, reason, run_id)
+                db.reject(con, "hf:daily", item, reason, run_id)
             counts["hf_papers"] += load_records(con, rows)
             # a day with refused items is fetched again by the next run
             if day <= today - timedelta(days=SETTLE_DAYS) and not rejects:
                 done.add(day.isoformat())
-                db.set_state(con, SOURCE, STATE_RESOURCE, {"done": sorted(done)})
+                db.set_state(con, "hf", STATE_RESOURCE, {"done": sorted(done)})
         counts["rejected_records"] += len(rejects)
         counts["days"] += 1
     console.info(f"hf papers: {counts['hf_papers']} papers from {counts['days']} days")

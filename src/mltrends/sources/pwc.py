@@ -64,7 +64,7 @@ LINK_FIELDS = {
 
 
 DumpError = pwc_archive.ArchiveError   # a dump that cannot be loaded (names it and the problem)
-STATE_PREFIX = "archive:"              # load_state resource per dump kind: its fingerprint
+STATE_PREFIX = "dump:"                 # load_state ("pwc", "dump:<kind>"): the loaded dump's fingerprint
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def load_papers(con: duckdb.DuckDBPyConnection, source: str, label: str, fetched
         con, f"""select substr(paper_id, {len(REJECTED_PREFIX) + 1}) as record_hash, abstract as raw,
                  'missing paper_url (no Papers-with-Code paper page to key the record on)' as reason
           from pwc_papers where paper_id like '{REJECTED_PREFIX}%'""",
-        "pwc-dump:papers", run_id, fetched_at)
+        "pwc:dump:papers", run_id, fetched_at)
     con.execute(f"delete from pwc_papers where paper_id like '{REJECTED_PREFIX}%'")
     if rejected and rejected == read:
         raise DumpError(f"{label}: none of its {read} records has a paper_url")
@@ -279,7 +279,7 @@ def load_links(con: duckdb.DuckDBPyConnection, source: str, label: str, fetched_
     """, {"fetched_at": fetched_at}).fetchall()[0][0]
     rejected = _move_rejected(
         con, "select md5(raw) as record_hash, raw, reason from _pwc_links_stage where reason is not null",
-        "pwc-dump:links", run_id, fetched_at)
+        "pwc:dump:links", run_id, fetched_at)
     con.execute("drop table _pwc_links_stage")
     if rejected == read:
         raise DumpError(f"{label}: none of its {read} records names a paper and a repository")
@@ -347,7 +347,7 @@ def ingest_dump(con: duckdb.DuckDBPyConnection, settings: Settings, links: str |
         state = {"location": str(src), "fingerprint": resolved.fingerprint,
                  "abstracts": abstracts if kind == "papers" else None}
         if not force and resolved.fingerprint is not None and \
-                db.get_state(con, SOURCE, STATE_PREFIX + kind) == state:
+                db.get_state(con, "pwc", STATE_PREFIX + kind) == state:
             console.info(f"pwc dump: {kind} at {src} is unchanged since it was loaded; not downloaded "
                          "or loaded again")
             unchanged += 1
@@ -382,7 +382,7 @@ def _load_all(con: duckdb.DuckDBPyConnection, files: dict[str, DumpFile], fetche
     counts: dict[str, int] = {}
     with db.transaction(con):
         for kind, state in states.items():
-            db.set_state(con, SOURCE, STATE_PREFIX + kind, state)
+            db.set_state(con, "pwc", STATE_PREFIX + kind, state)
         for kind, dump in files.items():
             try:
                 src = source_sql(con, dump, PAPER_FIELDS if kind == "papers" else LINK_FIELDS)
