@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hub_standin import HubStandIn
 from mltrends import db
 from mltrends.cli import main
-from mltrends.config import Settings
+from mltrends.config import Settings, load_settings
 from mltrends.localserver import LocalServer, Response
 from mltrends.sources import pwc, pwc_archive
 
@@ -84,7 +84,7 @@ def on(settings: Settings, hub) -> Settings:
 
 
 def test_the_defaults_name_the_real_datasets():
-    s = Settings()
+    s = load_settings(env={})
     assert s.pwc_links_url == "hf://datasets/pwc-archive/links-between-paper-and-code"
     assert s.pwc_papers_url == "hf://datasets/pwc-archive/papers-with-abstracts"
 
@@ -251,7 +251,7 @@ def test_an_interrupted_url_download_resumes_with_a_range_request(con, settings,
 
 
 def test_hub_endpoint_follows_the_setting_and_hf_endpoint(monkeypatch):
-    s = Settings()
+    s = load_settings(env={})
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     assert pwc_archive.hub_endpoint(s) == "https://huggingface.co"
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:1")

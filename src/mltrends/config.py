@@ -35,6 +35,7 @@ class PwcSettings(Area):
     abstracts: bool = False                     # also store abstracts (10x the database)
     memory_limit: str | None = None             # DuckDB settings while loading the dumps
     preserve_insertion_order: bool | None = None
+    order_by: str = "published"                 # catalogue papers/ order, so pages do not shift
 
 
 class GithubSettings(Area):

@@ -34,7 +34,6 @@ STATE_RESOURCE = "api:papers:windows"  # under load_state source "pwc"
 PAGE_SIZE = 100
 MAX_PAGES = 100
 SETTLE_DAYS = 7
-ORDER_BY = "published"   # [pwc] order_by in mltrends.toml overrides it
 
 _LIST = pa.list_(pa.string())
 PAPER_SCHEMA = pa.schema([
@@ -216,7 +215,7 @@ def fetch_window(session: requests.Session, settings: Settings, window: tuple[da
                  allow_split: bool = True) -> Iterator[dict[str, Any]]:
     """The papers of one window, page by page; raises _TooMany when it must be split."""
     url = settings.pwc_api_url.rstrip("/") + "/papers/"
-    order_by = str(settings.section("pwc").get("order_by", ORDER_BY))
+    order_by = settings.pwc.order_by
     for page in range(1, MAX_PAGES + 1):
         params = {"start_date": window[0].isoformat(), "end_date": window[1].isoformat(),
                   "page": page, "page_size": PAGE_SIZE, "include_resources": "true",

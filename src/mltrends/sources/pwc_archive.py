@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from mltrends import console, http
 from mltrends.config import Settings
 
-DEFAULT_HF_API_URL = Settings().hf_api_url
+DEFAULT_HF_API_URL = Settings.model_fields["hf_api_url"].default
 DATA_SUFFIXES = (".parquet", ".json.gz", ".json")
 CHUNK = 1 << 20   # bytes written per read of a plain-URL download
 _DATASET_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
