@@ -10,5 +10,5 @@ select
     wilson_low(k, n) as ci_low,
     wilson_high(k, n) as ci_high,
     n,
-    format('{} of {} papers with a Hugging Face page and code use PyTorch', k, n) as detail
+    format('{} of {} papers with a Hugging Face page and code use PyTorch; all publication years pooled, across the Papers with Code archive break (2025-07-01)', k, n) as detail
 from agg

@@ -12,6 +12,6 @@ select
     wilson_low(k, n) as ci_low,
     wilson_high(k, n) as ci_high,
     n,
-    format('{} of {} papers with 2+ implementations have a PyTorch first implementation', k, n)
+    format('{} of {} papers with 2+ implementations have a PyTorch first implementation; all publication years pooled, across the Papers with Code archive break (2025-07-01), implementations from both eras', k, n)
         as detail
 from agg

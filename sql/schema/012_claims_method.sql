@@ -1,0 +1,28 @@
+-- Issue 21: each claim's unit, interval method and calendar window are stored with its
+-- verdict; the end of the Papers with Code archive is a series break like the PyPI one; the
+-- label correction is a table the claims step writes.
+alter table claims_scorecard add column if not exists unit varchar;          -- share | points | points per year
+alter table claims_scorecard add column if not exists interval_method varchar;
+alter table claims_scorecard add column if not exists window_first varchar;  -- first period of the window ('2025Q4')
+alter table claims_scorecard add column if not exists window_last varchar;
+
+insert into series_breaks values
+    ('pwc_archive', date '2025-07-01',
+     'the Papers with Code archive dumps end; later papers come from the catalogue and Hugging Face')
+on conflict do nothing;
+
+create table if not exists label_correction (
+    framework       varchar primary key,
+    observed_share  double,            -- share by detected framework in the corrected population
+    observed_low    double,
+    observed_high   double,
+    corrected_share double,            -- null when status is not 'corrected'
+    corrected_low   double,
+    corrected_high  double,
+    n_population    bigint,            -- papers of the population detected as this framework
+    n_validated     bigint,            -- reproduced repos of this stratum that reached the import stage
+    status          varchar not null,  -- corrected | not enough validated repositories
+    window_first    varchar,
+    window_last     varchar,
+    evaluated_at    timestamp not null
+);
