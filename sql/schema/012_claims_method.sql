@@ -1,6 +1,7 @@
 -- Issue 21: each claim's unit, interval method and calendar window are stored with its
 -- verdict; the end of the Papers with Code archive is a series break like the PyPI one; the
--- label correction is a table the claims step writes.
+-- label correction (corrected_framework_share, formerly a mart) is a table the claims step
+-- writes with mltrends.label_correction.
 alter table claims_scorecard add column if not exists unit varchar;          -- share | points | points per year
 alter table claims_scorecard add column if not exists interval_method varchar;
 alter table claims_scorecard add column if not exists window_first varchar;  -- first period of the window ('2025Q4')
@@ -11,7 +12,8 @@ insert into series_breaks values
      'the Papers with Code archive dumps end; later papers come from the catalogue and Hugging Face')
 on conflict do nothing;
 
-create table if not exists label_correction (
+drop table if exists corrected_framework_share;
+create table corrected_framework_share (
     framework       varchar primary key,
     observed_share  double,            -- share by detected framework in the corrected population
     observed_low    double,
@@ -21,7 +23,7 @@ create table if not exists label_correction (
     corrected_high  double,
     n_population    bigint,            -- papers of the population detected as this framework
     n_validated     bigint,            -- reproduced repos of this stratum that reached the import stage
-    status          varchar not null,  -- corrected | not enough validated repositories
+    status          varchar not null,  -- corrected | not enough validated repositories (...)
     window_first    varchar,
     window_last     varchar,
     evaluated_at    timestamp not null

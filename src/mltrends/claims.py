@@ -171,8 +171,12 @@ def measure(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = N
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[dict[str, Any]]:
-    """Measure every claim and upsert claims_scorecard; returns the rows in registry order."""
+    """Measure every claim and upsert claims_scorecard; returns the rows in registry order.
+
+    The label correction (corrected_framework_share) is estimated first, on the same date."""
+    from mltrends import label_correction
     _check_built(con)
+    label_correction.compute(con, as_of)
     rows = [measure(con, claim, as_of) for claim in load_registry()]
     with db.transaction(con):
         db.upsert_rows(con, "claims_scorecard", rows, ["claim_id"])

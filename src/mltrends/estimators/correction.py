@@ -58,14 +58,26 @@ class Corrected:
     reps: int
 
 
+def _renormalise(p: np.ndarray, drop: int | None) -> np.ndarray:
+    if drop is None:
+        return p
+    rest = 1 - p[..., drop:drop + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(rest > 0, p / rest, np.nan)
+    out[..., drop] = 0.0
+    return out
+
+
 def correct_shares(population: Mapping[str, int], validated: Sequence[tuple[str, str]],
                    *, reps: int = DEFAULT_REPS, seed: int = 20250701,
-                   level: float = 0.95) -> Corrected:
+                   level: float = 0.95, without: str | None = None) -> Corrected:
     """Observed and corrected shares of each category, with bootstrap intervals.
 
     population: observed category -> papers in the population being corrected.
     validated: (observed category, runtime category) for each reproduced repo of that
     population (a stratified sample; weights N_j / n_j are derived here).
+    without: a category (e.g. 'none') the reported shares leave out of the denominator,
+    after the inversion (which needs it).
     """
     categories = sorted(set(population) | {t for _, t in validated} | {o for o, _ in validated})
     counts = np.array([population.get(c, 0) for c in categories], dtype=float)
@@ -81,15 +93,17 @@ def correct_shares(population: Mapping[str, int], validated: Sequence[tuple[str,
         pairs = [p for rows in strata.values() for p in rows]
         return invert_on_simplex(misclassification_matrix(pairs, weights, categories), q_vec)
 
-    point = estimate(q, by_stratum)
+    drop = categories.index(without) if without in categories else None
+    point = _renormalise(estimate(q, by_stratum), drop)
     rng = np.random.default_rng(seed)
     draws = np.empty((reps, len(categories)))
     for r in range(reps):
         q_star = rng.multinomial(int(n_pop), q) / n_pop
         strata_star = {c: [rows[i] for i in rng.integers(0, len(rows), len(rows))]
                        for c, rows in by_stratum.items()}
-        draws[r] = estimate(q_star, strata_star)
+        draws[r] = _renormalise(estimate(q_star, strata_star), drop)
+    draws = draws[np.isfinite(draws).all(axis=1)]
     alpha = (1 - level) / 2
     low = np.clip(np.quantile(draws, alpha, axis=0, method="inverted_cdf"), 0, 1)
     high = np.clip(np.quantile(draws, 1 - alpha, axis=0, method="inverted_cdf"), 0, 1)
-    return Corrected(categories, q, point, low, high, reps)
+    return Corrected(categories, _renormalise(q, drop), point, low, high, int(draws.shape[0]))

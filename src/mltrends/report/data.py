@@ -73,8 +73,11 @@ class ReportData:
     def claims(self) -> pd.DataFrame:
         if not self._need("claims_scorecard"):
             return pd.DataFrame()
+        have = self.columns("claims_scorecard")
+        extra = "".join(f", {c}" if c in have else f", null as {c}"
+                        for c in ("unit", "interval_method", "window_first", "window_last"))
         return self.frame(
-            "select claim_id, quote, metric_name, metric, ci_low, ci_high, n, verdict, rule, reason "
+            f"select claim_id, quote, metric_name, metric, ci_low, ci_high, n, verdict, rule, reason{extra} "
             "from claims_scorecard order by case verdict when 'supported' then 1 "
             "when 'contradicted' then 2 when 'inconclusive' then 3 else 4 end, claim_id")
 
@@ -121,6 +124,27 @@ class ReportData:
         return int(self.scalar("select count(distinct (venue, year)) from framework_share_by_venue") or 0)
 
     # industry -----------------------------------------------------------------
+    def research_break(self) -> tuple[date, str]:
+        """The pwc_archive series break (where the research sources change)."""
+        if self._need("series_breaks"):
+            rows = self.con.execute(
+                "select break_date from series_breaks where series = 'pwc_archive' "
+                "order by break_date limit 1").fetchall()
+            if rows:
+                return rows[0][0], f"PwC archive ends ({rows[0][0]:%B %Y})"
+        return ARCHIVE_END, ARCHIVE_LABEL
+
+    def population_quarterly(self, population: str) -> pd.DataFrame:
+        """Quarterly shares of one research population (research_share_quarterly)."""
+        if not self._need("research_share_quarterly", "framework_share_quarterly"):
+            return pd.DataFrame()
+        return self.frame(
+            "select r.quarter, r.quarter_start, r.framework, r.papers, r.total_papers, r.coverage, "
+            "r.share, r.ci_low, r.ci_high, coalesce(f.partial, false) as is_partial_quarter "
+            "from research_share_quarterly as r left join (select quarter, bool_or(is_partial_quarter) "
+            "as partial from framework_share_quarterly group by quarter) as f using (quarter) "
+            "where r.population = ? order by r.quarter_start, r.framework", [population])
+
     def series_break(self) -> tuple[date, str]:
         if self._need("series_breaks"):
             rows = self.con.execute(
@@ -220,8 +244,7 @@ class ReportData:
         if not self._need("corrected_framework_share"):
             return pd.DataFrame()
         return self.frame(f"select *, {FRAMEWORK_ORDER} as framework_order "
-                          "from corrected_framework_share where corrected_share is not null "
-                          "order by framework_order")
+                          "from corrected_framework_share order by framework_order")
 
     # coverage -----------------------------------------------------------------
     def raw_tables(self) -> list[str]:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from mltrends import FRAMEWORKS
+from mltrends.label_correction import MIN_VALIDATED
 from mltrends.report import charts
-from mltrends.report.model import ChartItem, Context, Section, Table, count, fw, interval, pct
+from mltrends.report.model import (
+    ChartItem,
+    Context,
+    Section,
+    Table,
+    count,
+    fw,
+    interval,
+    one_line,
+    pct,
+)
 
 
 def industry(ctx: Context) -> Section:
@@ -173,11 +184,24 @@ def reproduction(ctx: Context) -> Section:
         "outcome", "Outcome", "repos", "Repos", "gpu_use"), outcomes))
     corrected = ctx.data.corrected_share()
     if corrected.empty:
-        sec.missing.append("No corrected framework shares (mart corrected_framework_share is empty).")
+        sec.missing.append("No label correction yet (table corrected_framework_share is empty: "
+                           "run `mltrends claims`).")
     else:
-        rows = [{"Framework": fw(r.framework), "Observed share": pct(r.observed_share, 1),
-                 "Corrected share": pct(r.corrected_share, 1), "Validated repos": count(r.n_validated),
-                 "Label accuracy": pct(r.label_accuracy)} for r in corrected.itertuples()]
-        sec.tables.append(Table("Research shares corrected with the measured label accuracy",
-                                pd.DataFrame(rows)))
+        first = corrected.iloc[0]
+        rows = [{"Framework": fw(r.framework),
+                 "Observed share (95% Wilson)": f"{pct(r.observed_share, 1)} ({interval(r.observed_low, r.observed_high)})",
+                 "Corrected share (95% bootstrap)": (
+                     f"{pct(r.corrected_share, 1)} ({interval(r.corrected_low, r.corrected_high)})"
+                     if r.status == "corrected" else "–"),
+                 "Papers": count(r.n_population), "Validated repos": count(r.n_validated),
+                 "Status": one_line(r.status, 90)} for r in corrected.itertuples()]
+        sec.tables.append(Table(
+            f"Research shares, observed and corrected for detection errors "
+            f"({first.window_first}–{first.window_last}, headline population)", pd.DataFrame(rows)))
+        sec.notes.append(
+            "Label correction: P(detected framework | framework imported at run time) is estimated "
+            "from reproduced official implementations of the same recent quarters, stratified by "
+            "detected framework and weighted by stratum size, then inverted by least squares on the "
+            "simplex; intervals resample both the papers and the reproductions. A framework with "
+            f"fewer than {MIN_VALIDATED} validated repositories gets no corrected number.")
     return sec
