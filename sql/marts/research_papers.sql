@@ -20,8 +20,7 @@ with papers as (
     from first_implementation_framework
 ),
 archive_end as (
-    select coalesce(min(break_date), date '2025-07-01') as d
-    from stg_series_breaks where series = 'pwc_archive'
+    select min(break_date) as d from stg_series_breaks where series = 'pwc_archive'
 ),
 official as (
     select paper_id, repo,
@@ -56,7 +55,7 @@ select
     quarter_start_of(p.quarter) as quarter_start,
     p.published,
     p.paper_source,
-    case when p.published < (select d from archive_end) then 'archive' else 'after_archive' end as era,
+    case when p.published < (select d from archive_end) then 'archive' else 'after_archive' end as era,  -- no break row: all after_archive
     o.paper_id is not null as has_official,
     o.repo as official_repo,
     o.detected as official_framework,

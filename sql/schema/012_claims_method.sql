@@ -1,16 +1,11 @@
 -- Issue 21: each claim's unit, interval method and calendar window are stored with its
--- verdict; the end of the Papers with Code archive is a series break like the PyPI one; the
+-- verdict (the pwc_archive series break they check is seeded by 011_source_names); the
 -- label correction (corrected_framework_share, formerly a mart) is a table the claims step
 -- writes with mltrends.label_correction.
 alter table claims_scorecard add column if not exists unit varchar;          -- share | points | points per year
 alter table claims_scorecard add column if not exists interval_method varchar;
 alter table claims_scorecard add column if not exists window_first varchar;  -- first period of the window ('2025Q4')
 alter table claims_scorecard add column if not exists window_last varchar;
-
-insert into series_breaks values
-    ('pwc_archive', date '2025-07-01',
-     'the Papers with Code archive dumps end; later papers come from the catalogue and Hugging Face')
-on conflict do nothing;
 
 drop table if exists corrected_framework_share;
 create table corrected_framework_share (

@@ -1,4 +1,4 @@
--- Macros the models and users' queries share; `mltrends build` runs this file first.
+-- Macros the models and users' queries share; re-applied on every writable connection and build.
 -- They are stored in the database, so a DuckDB CLI session on the published file can use them.
 
 -- 95% Wilson score interval of k successes in n trials (null when n = 0).
@@ -51,15 +51,4 @@ create or replace macro final_framework_source(detected, detected_source, label)
         when label is not null and label <> 'none' then 'pwc_label'
         else 'none'
     end
-);
-
--- The framework vendors' own GitHub organisations: the organisations that publish a
--- framework and its toolchain. A vendor using its own framework is not adoption, so the
--- industry and company claims report them apart. The parent companies' other organisations
--- (google, google-research, google-deepmind, facebookresearch, meta-llama, ...) stay in:
--- their teams choose among frameworks, which is what the company claims ask about.
-create or replace macro vendor_org(owner) as (
-    lower(coalesce(owner, '')) in ('tensorflow', 'pytorch', 'pytorch-labs', 'meta-pytorch',
-                                   'keras-team', 'jax-ml', 'google-ai-edge', 'paddlepaddle',
-                                   'mindspore-ai', 'apache-mxnet')
 );
