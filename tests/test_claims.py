@@ -191,3 +191,32 @@ def test_cli_build_fails_loudly_on_bad_data(tmp_path):
     result = CliRunner().invoke(main, ["--db", db_path, "build"])
     assert result.exit_code == 2
     assert "data test(s) failed" in result.output and "accepted_values(purpose)" in result.output
+
+
+def industry_repos(con, orgs: dict[str, tuple[int, int]]) -> None:
+    """Industry organisations with (TensorFlow, PyTorch) production repos detected from code."""
+    for org, (tf, pt) in orgs.items():
+        con.execute("insert into owner_sectors (login, sector, probability, model_version, predicted_at) "
+                    "values (?, 'industry', 0.9, 'v', now())", [org])
+        for framework, count in (("tensorflow", tf), ("pytorch", pt)):
+            prefix = f"{org}/{framework[:2]}"
+            detect(con, prefix, framework, count)
+            con.execute("insert into repo_purposes (repo, purpose, probability, model_version, predicted_at) "
+                        "select ? || i, 'production', 0.9, 'v', now() from range(?) t(i)", [prefix, count])
+
+
+def test_industry_claim_resamples_organisations_and_leaves_vendors_out(con):
+    # synthetic: six organisations, each all-TensorFlow or all-PyTorch (30 repos), plus the
+    # tensorflow vendor organisation with 50 TensorFlow repos
+    industry_repos(con, {"a": (10, 0), "b": (0, 5), "c": (8, 0), "d": (0, 2), "e": (3, 0), "f": (0, 2),
+                         "tensorflow": (50, 0)})
+    row = verdict_of(con, "industry-tensorflow")
+    assert row["n"] == 30 and row["unit"] == "points"
+    assert row["metric"] == pytest.approx((21 - 9) / 30)  # the vendor's 50 repos are left out
+    assert "in 6 organisations" in row["reason"] and "vendor organisations left out: 50 repos" in row["reason"]
+    # resampling organisations: far wider than repos as independent draws (Wald half width
+    # 1.96 * sqrt((0.7 + 0.3 - 0.4^2) / 30) = 0.33); never outside [-1, 1]
+    assert -1 <= row["ci_low"] < row["metric"] < row["ci_high"] <= 1
+    assert row["ci_high"] - row["ci_low"] > 2 * 0.33
+    again = verdict_of(con, "industry-tensorflow")
+    assert (again["ci_low"], again["ci_high"]) == (row["ci_low"], row["ci_high"])  # seeded

@@ -92,6 +92,16 @@ class ReportData:
             return pd.DataFrame()
         # The published figures are shares of PyTorch + TensorFlow papers; compare like with like
         # when the mart carries that measure (share_of_pytorch_tensorflow).
+        if "comparison_papers" in self.columns("framework_share_by_venue"):
+            # exclusive counts, Keras as TensorFlow: the mart's comparison columns
+            low, high = wilson("comparison_papers", "comparison_total")
+            return self.frame(
+                "select venue, year, framework, comparison_papers as papers, comparison_total as total_papers, "
+                f"share_of_pytorch_tensorflow as share, {low} as ci_low, {high} as ci_high, "
+                "published_share, published_source, published_citation, "
+                "'share of PyTorch + TensorFlow (incl. Keras) papers' as measure "
+                "from framework_share_by_venue where published_share is not null "
+                "and share_of_pytorch_tensorflow is not null order by venue, year, framework")
         if "share_of_pytorch_tensorflow" in self.columns("framework_share_by_venue"):
             low, high = wilson("papers", "compared_papers")
             return self.frame(
@@ -108,6 +118,17 @@ class ReportData:
             "published_share, published_source, published_citation, 'share of papers' as measure "
             "from framework_share_by_venue where published_share is not null "
             "order by venue, year, framework")
+
+    def vendor_mix(self) -> pd.DataFrame:
+        """Repos of the framework vendors' own organisations (vendor_org) per framework."""
+        if not self._need("repo_framework"):
+            return pd.DataFrame()
+        try:
+            return self.frame("select owner, framework, count(*) as repos from repo_framework "
+                              "where vendor_org(owner) and framework <> 'none' and not is_fork "
+                              "group by all order by owner, repos desc")
+        except duckdb.Error:  # a database written before the vendor_org macro existed
+            return pd.DataFrame()
 
     def venue_count(self) -> int:
         if not self._need("framework_share_by_venue"):

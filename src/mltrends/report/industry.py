@@ -28,6 +28,7 @@ def industry(ctx: Context) -> Section:
     _downloads(ctx, sec)
     _families(ctx, sec)
     _dependents(ctx, sec)
+    _vendors(ctx, sec)
     _companies(ctx, sec)
     _sectors(ctx, sec)
     return sec
@@ -97,6 +98,17 @@ def _dependents(ctx: Context, sec: Section) -> None:
         df, title, ctx.subtitle("Packages that depend on each package, direct and indirect (deps.dev)"),
         "package", "Package", "dependents", "Dependent packages")
     sec.charts.append(ChartItem("industry_dependents", title, chart, df))
+
+
+def _vendors(ctx: Context, sec: Section) -> None:
+    """The framework vendors' own organisations, reported apart from industry adoption."""
+    df = ctx.data.vendor_mix()
+    if df.empty:
+        return
+    rows = [{"Organisation": r.owner, "Framework": fw(r.framework), "Repos": count(r.repos)}
+            for r in df.itertuples()]
+    sec.tables.append(Table("Framework vendors' own organisations (left out of industry adoption: "
+                            "a vendor using its own framework is not adoption)", pd.DataFrame(rows)))
 
 
 def _companies(ctx: Context, sec: Section) -> None:
