@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mltrends import FRAMEWORKS
 from mltrends.label_correction import MIN_VALIDATED
 from mltrends.report import charts
 from mltrends.report.model import (
@@ -18,6 +17,7 @@ from mltrends.report.model import (
     one_line,
     pct,
 )
+from mltrends.vocab import FRAMEWORKS
 
 
 def industry(ctx: Context) -> Section:
