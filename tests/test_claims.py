@@ -214,6 +214,7 @@ def test_industry_claim_resamples_organisations_and_leaves_vendors_out(con):
     assert row["n"] == 30 and row["unit"] == "points"
     assert row["metric"] == pytest.approx((21 - 9) / 30)  # the vendor's 50 repos are left out
     assert "in 6 organisations" in row["reason"] and "vendor organisations left out: 50 repos" in row["reason"]
+    assert "only 6 organisations" in row["reason"]  # few clusters: the interval says it is rough
     # resampling organisations: far wider than repos as independent draws (Wald half width
     # 1.96 * sqrt((0.7 + 0.3 - 0.4^2) / 30) = 0.33); never outside [-1, 1]
     assert -1 <= row["ci_low"] < row["metric"] < row["ci_high"] <= 1

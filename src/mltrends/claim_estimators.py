@@ -20,6 +20,7 @@ from mltrends.estimators import bootstrap, level, trend, windows
 from mltrends.stats import wilson
 
 BREAK_SERIES = "pwc_archive"
+FEW_CLUSTERS = 10  # below this many organisations a percentile bootstrap understates the spread
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _cluster(claim: Any, rows: list[dict[str, Any]],
     last = next((r.get("window_last") for r in rows if r.get("window_last")), None)
     detail = (f"{what.format(a=a, b=b, n=n)} in {res.clusters} organisations "
               f"(organisation bootstrap, {res.reps} resamples, seed {claim.seed})"
+              + (f"; with only {res.clusters} organisations the bootstrap interval is itself rough "
+                 "(too narrow, if anything)" if res.clusters < FEW_CLUSTERS else "")
               + (f"; {note}" if note else ""))
     return Measured(res.estimate, res.low, res.high, n, detail, first, last)
 

@@ -243,15 +243,16 @@ def _populations(ctx: Context, sec: Section) -> None:
             continue
         keep = df.groupby("framework")["share"].transform("max") >= 0.03
         shown = df[keep].reset_index(drop=True)
-        years = yearly_shares(shown)
-        done = years[~years["is_partial_quarter"]]
-        pool = done if not done.empty else years
+        # quarters, not years: the break falls on a quarter boundary, so no point mixes both sides
+        done = shown[~shown["is_partial_quarter"].astype(bool)]
+        pool = done if not done.empty else shown
         last = pool[pool["quarter"] == pool["quarter"].iloc[-1]].sort_values("share", ascending=False).iloc[0]
         title = f"{fw(last.framework)}: {pct(last.share)} of papers in {last.quarter} ({what.split(':')[0].lower()})"
         chart = charts.share_over_time(
-            years, title, ctx.subtitle(what, "Per year; bands: 95% Wilson interval; the dashed line is "
-                                       "the series break (pwc_archive)"), marker, period="Year")
-        sec.charts.append(ChartItem(name, title, chart, years))
+            shown, title, ctx.subtitle(what, "Per quarter; bands: 95% Wilson interval; hollow points: "
+                                       "quarter not over yet; the dashed line is the series break "
+                                       "(pwc_archive)"), marker)
+        sec.charts.append(ChartItem(name, title, chart, shown))
         drawn += 1
     if drawn:
         sec.notes.append("The headline research series counts each paper with an official "
