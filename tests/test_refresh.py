@@ -71,6 +71,7 @@ def test_status_without_a_database_says_what_to_do(tmp_path):
     assert proc.returncode == 0 and "does not exist yet" in " ".join(proc.stdout.split())
 
 
+@pytest.mark.timeout(900)
 def test_demo_runs_the_whole_pipeline_and_the_report_renders(tmp_path):
     """What `make demo` runs: every step succeeds and the report opens in a real browser."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_") and k != "GITHUB_TOKEN"}
