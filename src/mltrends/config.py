@@ -24,7 +24,7 @@ class ConfigError(Exception):
 class Settings:
     # storage
     db: str = "data/mltrends.duckdb"
-    work_db: str = "data/work.duckdb"
+    work_db: str = ""  # empty: derived from db (publish.work_db_for), one per database
     cache_dir: str = "data/cache"
     reports_dir: str = "reports"
     models_dir: str = "data/models"

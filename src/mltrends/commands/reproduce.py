@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from mltrends import db
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
@@ -67,34 +66,38 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
     """
     from mltrends import reproduce as job
 
-    con = app.connect()
-    try:
-        if summary:
+    if summary:
+        con = app.connect()
+        try:
             click.echo(job.format_summary(job.summarize(con, run_id)))
-            return
+        finally:
+            con.close()
+        return
 
-        def show(record: dict) -> None:
-            if as_json:
-                from mltrends.reproduce.results import json_line
-                click.echo(json_line(record))
+    def show(record: dict) -> None:
+        if as_json:
+            from mltrends.reproduce.results import json_line
+            click.echo(json_line(record))
 
-        args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir,
-                "no_install": no_install, "executor": executor, "workers": workers}
-        with db.recorded_run(con, "reproduce", args) as run:
-            rows = job.run(con, app.settings, sample=sample, seed=seed, repos_file=repos_file,
-                           local_repos_dir=local_dir, no_install=no_install,
-                           allow_network_install=allow_network_install,
-                           allow_unsandboxed=allow_unsandboxed or None, executor=executor,
-                           workers=workers, ray_address=ray_address, timeout=timeout,
-                           install_timeout=install_timeout, memory_mb=memory_mb,
-                           find_links=find_links, work_dir=work_dir,
-                           keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show)
-            for table, n in rows.items():
-                run.add(table, n)
-        if not as_json:
+    args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir,
+            "no_install": no_install, "executor": executor, "workers": workers}
+    with app.recorded("reproduce", args) as (con, run):
+        rows = job.run(con, app.settings, sample=sample, seed=seed, repos_file=repos_file,
+                       local_repos_dir=local_dir, no_install=no_install,
+                       allow_network_install=allow_network_install,
+                       allow_unsandboxed=allow_unsandboxed or None, executor=executor,
+                       workers=workers, ray_address=ray_address, timeout=timeout,
+                       install_timeout=install_timeout, memory_mb=memory_mb,
+                       find_links=find_links, work_dir=work_dir,
+                       keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show)
+        for table, n in rows.items():
+            run.add(table, n)
+    if not as_json:
+        con = app.connect()
+        try:
             click.echo(job.format_summary(job.summarize(con, run.run_id)))
-    finally:
-        con.close()
+        finally:
+            con.close()
 
 
 COMMANDS.append(reproduce)
