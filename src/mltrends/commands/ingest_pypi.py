@@ -11,6 +11,7 @@ from mltrends import console
 from mltrends.commands import App, day_option, pass_app
 from mltrends.sources import pypi, pypi_bigquery
 from mltrends.sources.pypi_families import load_families, select_packages
+from mltrends.sources.registry import Incomplete
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -72,7 +73,7 @@ def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks
             try:
                 rows = pypi.ingest(con, settings, [t.package for t in chosen], force=force,
                                    min_interval=min_interval, run_id=run.run_id)
-            except pypi.IngestIncomplete as exc:
+            except Incomplete as exc:
                 for table, n in exc.rows.items():
                     run.add(table, n)
                 raise
@@ -81,5 +82,4 @@ def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks
     console.info("pypi: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [ingest_pypi]

@@ -20,7 +20,6 @@ from mltrends import status as status_mod
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 def _print_result(result: refresh_mod.RefreshResult) -> None:
@@ -52,7 +51,7 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, no
             reload_dumps: bool, reproduce: bool, wait: bool) -> None:
     """Refresh every source incrementally, rebuild, check claims, publish, report.
 
-    Works in the working database (settings work_db) and publishes a consistent copy to
+    Works in the working file of --db (<name>.work.duckdb) and publishes a consistent copy to
     --db atomically at the end; readers of the published file are never disturbed.
     Exit status 0 when every step succeeded, 1 when some failed (the log says what to
     rerun), 2 when the refresh could not start (e.g. another one is running).

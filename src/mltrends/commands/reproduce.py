@@ -7,7 +7,6 @@ import click
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 @click.command("reproduce")
