@@ -28,7 +28,7 @@ test: $(STAMP) ## run lint and the test suite (offline; the fast fault subset in
 test-faults: $(STAMP) ## run the full fault-injection matrix and the kill test
 	$(BIN)/python -m pytest -q -m 'slow or not slow' tests/test_faults.py tests/test_refresh_kill.py $(PYTEST_ARGS)
 
-demo: $(STAMP) ## the whole pipeline, offline, on bundled inputs, ending in reports/latest/index.html
+demo: $(STAMP) ## the whole pipeline, offline, on bundled inputs, ending in reports/demo/latest/index.html
 	$(BIN)/mltrends demo
 
 refresh: $(STAMP) ## a live refresh of every source (network; GITHUB_TOKEN from the environment)

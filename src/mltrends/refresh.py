@@ -117,7 +117,7 @@ STEPS = (
     *(Step(s.name, s.step, s.rerun, s.needs, source=s.name) for s in registry.SOURCES),
     Step("detect", _step_detect, "mltrends detect --ingested"),
     Step("classify", _step_classify, "mltrends classify predict"),
-    Step("reproduce", _step_reproduce, "mltrends reproduce"),
+    Step("reproduce", _step_reproduce, "mltrends reproduce --sample N --no-install"),
     Step("build", _step_build, "mltrends build"),
     Step("claims", _step_claims, "mltrends claims", needs=("build",)),
 )
