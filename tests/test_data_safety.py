@@ -186,7 +186,8 @@ def test_a_working_file_shared_by_two_databases_is_refused(tmp_path):
 
 def test_scheduled_reproduce_samples_from_the_marts(server, tmp_path):
     env = source_env(server.url, tmp_path, MLTRENDS_GIT_BASE_URL=(DEMO_DIR / "repos").as_uri())
-    (tmp_path / "mltrends.toml").write_text("[pypi]\nmin_interval = 0\n[reproduce]\nsample = 2\nseed = 3\n")
+    (tmp_path / "mltrends.toml").write_text(
+        "[pypi]\nmin_interval = 0\n[reproduce]\nrefresh_sample = 2\nrefresh_seed = 3\nno_install = true\n")
     proc = run(["--db", "data/x.duckdb", "refresh", "--sources", "pwc", "--reproduce", "--no-report"],
                tmp_path, env, timeout=600)
     db_path = tmp_path / "data" / "x.duckdb"
@@ -358,7 +359,7 @@ def test_retention_prunes_only_old_generated_folders(tmp_path):
     keep_all = load_settings(env={}, reports_dir=str(reports))
     assert retention.prune(keep_all, date(2026, 11, 30)) == []
     settings = load_settings(env={}, reports_dir=str(reports))
-    settings = settings.with_overrides(extra={"retention": {"reports_days": 30, "reproduction_logs_days": 10}})
+    settings = settings.with_overrides(retention={"reports_days": 30, "reproduction_logs_days": 10})
     removed = retention.prune(settings, date(2026, 11, 30))
     assert len(removed) == 2
     left = sorted(p.name for p in reports.iterdir())

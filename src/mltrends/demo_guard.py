@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -31,8 +30,8 @@ class DemoRefused(Exception):
 
 def demo_paths(settings: Settings) -> Settings:
     """The settings with the demo's own database, working file, reports, models and cache."""
-    return replace(settings, db=DEMO_DB, work_db="", reports_dir=DEMO_REPORTS_DIR,
-                   models_dir=DEMO_MODELS_DIR, cache_dir=DEMO_CACHE_DIR)
+    return settings.with_overrides(db=DEMO_DB, work_db="", reports_dir=DEMO_REPORTS_DIR,
+                                   models_dir=DEMO_MODELS_DIR, cache_dir=DEMO_CACHE_DIR)
 
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:

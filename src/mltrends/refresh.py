@@ -82,14 +82,12 @@ def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Ref
 def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
                    run_id: str | None) -> dict[str, int]:
     from mltrends import reproduce
-    cfg = settings.section("reproduce")
-    workers = int(cfg.get("workers", 2))
     if opts.reproduce_repos_dir:
-        return reproduce.run(con, settings, local_repos_dir=opts.reproduce_repos_dir,
-                     no_install=True, workers=workers)
+        return reproduce.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2}),
+                             local_repos_dir=opts.reproduce_repos_dir, run_id=run_id)
     # a scheduled refresh: a stratified, seeded sample of the paper implementations
-    return reproduce.run(con, settings, sample=int(cfg.get("sample", 20)), seed=int(cfg.get("seed", 0)),
-                 no_install=True, workers=workers)
+    cfg = settings.reproduce
+    return reproduce.run(con, settings, sample=cfg.refresh_sample, seed=cfg.refresh_seed, run_id=run_id)
 
 
 def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,

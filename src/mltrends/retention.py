@@ -24,12 +24,7 @@ RUN_STAMP = re.compile(r"^(\d{8})T\d{6}")  # db.new_run_id: YYYYmmddTHHMMSSfffff
 
 
 def _days(settings: Settings, key: str) -> int:
-    value = settings.section("retention").get(key, 0)
-    try:
-        return max(0, int(value))
-    except (TypeError, ValueError):
-        console.log.warning("[retention] %s = %r is not a number of days; keeping everything", key, value)
-        return 0
+    return int(getattr(settings.retention, key))
 
 
 def _folder_day(name: str) -> date | None:
