@@ -45,7 +45,7 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
 @click.option("--reproduce", is_flag=True,
-              help="Also run a stratified, seeded sample of paper implementations ([reproduce] sample, seed).")
+              help="Also run a stratified, seeded sample of paper implementations ([reproduce] refresh_sample, refresh_seed).")
 @click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
 @pass_app
 def refresh(app: App, sources: str, since: object, budget_github: int | None, no_report: bool,
