@@ -19,6 +19,7 @@ def demo_env(url: str, folder: Path, **extra: str) -> dict[str, str]:
         "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
         "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
         "MLTRENDS_PYPISTATS_URL": f"{url}/pypistats/api", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
+        "MLTRENDS_HUB_URL": f"{url}/hub",
         "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
         "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
         "MLTRENDS_HTTP_BACKOFF": "0.01", "MLTRENDS_HTTP_MAX_SLEEP": "5",

@@ -14,7 +14,7 @@ from mltrends.db import SchemaError
 from mltrends.http import SourceError
 
 COMMAND_MODULES = (
-    "ingest_pwc", "ingest_hf", "ingest_github", "ingest_pypi", "detect", "classify",
+    "ingest_pwc", "ingest_hf", "ingest_github", "ingest_pypi", "ingest_hub", "detect", "classify",
     "build", "reproduce", "report", "refresh",
 )
 

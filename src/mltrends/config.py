@@ -39,6 +39,7 @@ class Settings:
     pypistats_url: str = "https://pypistats.org/api"
     depsdev_url: str = "https://api.deps.dev"
     git_base_url: str = "https://github.com"
+    hub_url: str | None = None  # Hugging Face Hub; None: HF_ENDPOINT, else https://huggingface.co
     # HTTP behaviour
     http_timeout: float = 30.0
     http_retries: int = 5

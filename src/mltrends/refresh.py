@@ -21,7 +21,7 @@ import duckdb
 from mltrends import console, db, publish
 from mltrends.config import Settings
 
-ALL_SOURCES = ("pwc", "hf", "github", "pypi")
+ALL_SOURCES = ("pwc", "hf", "github", "pypi", "hub")
 CATALOGUE_START = date(2025, 7, 1)  # the archive dumps end in July 2025
 
 
@@ -38,6 +38,7 @@ class RefreshOptions:
     sources: tuple[str, ...] = ALL_SOURCES
     since: date | None = None
     budget_github: int | None = None
+    budget_hub: int | None = None
     no_report: bool = False
     dumps: bool | None = None            # None: load the archive dumps once, then never again
     links: str | None = None
@@ -117,6 +118,15 @@ def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refresh
     return pypi.ingest(con, settings)
 
 
+def _step_hub(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+    from mltrends.sources import hub_models
+    budget = opts.budget_hub or int(settings.section("hub_models").get("max_requests", 100))
+    result = hub_models.ingest(con, settings, since=opts.since, max_requests=budget, today=opts.today)
+    if result.stop_kind == "rate_limit":
+        raise StepIncomplete(f"hub models stopped early ({result.stopped})", dict(result))
+    return dict(result)
+
+
 def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
     from mltrends import detect
     return detect.detect_ingested(con, settings,
@@ -157,6 +167,7 @@ STEPS = (
     Step("hf", _step_hf, source="hf"),
     Step("github", _step_github, source="github"),
     Step("pypi", _step_pypi, source="pypi"),
+    Step("hub", _step_hub, source="hub"),
     Step("detect", _step_detect),
     Step("classify", _step_classify),
     Step("reproduce", _step_reproduce),
@@ -169,6 +180,7 @@ RERUN_HINT = {
     "hf": "mltrends ingest hf-papers --since DATE",
     "github": "mltrends ingest github --from-papers",
     "pypi": "mltrends ingest pypi",
+    "hub": "mltrends ingest hub-models",
     "detect": "mltrends detect --ingested",
     "classify": "mltrends classify predict",
     "reproduce": "mltrends reproduce",

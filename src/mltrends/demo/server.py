@@ -48,6 +48,10 @@ def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalSer
     recordings = load_recordings([demo_dir / "http"]) if (demo_dir / "http").is_dir() else []
     replay = ReplayHandler(recordings)
     routes: dict[str, Handler] = {}
+    hub_file = demo_dir / "hub" / "models.json"
+    if hub_file.is_file():
+        from mltrends.demo.hub import HubStandIn, load_models
+        routes["/hub"] = HubStandIn(load_models(hub_file), strip_prefix="/hub")
     github = _github_handler(demo_dir)
     if github is not None:
         routes["/github-api"] = github
@@ -66,6 +70,7 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
         github_graphql_url=f"{server_url}/github-graphql/graphql",
         pypistats_url=f"{server_url}/pypistats/api",
         depsdev_url=f"{server_url}/depsdev",
+        hub_url=f"{server_url}/hub",
         pwc_links_url=str(demo_dir / "pwc" / "links.json.gz"),
         pwc_papers_url=str(demo_dir / "pwc" / "papers.json.gz"),
         git_base_url=(demo_dir / "repos").as_uri(),
@@ -74,5 +79,6 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
         http_backoff_max=0.5,
         http_max_sleep=5.0,
         extra={**settings.extra, "pypi": {**settings.section("pypi"), "min_interval": 0.0},
+               "hub_models": {**settings.section("hub_models"), "since": "2019-01-01", "page_size": 100},
                "demo": {"synthetic": True}},
     )

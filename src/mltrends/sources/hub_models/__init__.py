@@ -1,0 +1,145 @@
+"""Hugging Face Hub models -> `hub_models`, `hub_model_snapshots`, `hub_owners`.
+
+A sweep walks `GET /api/models?sort=createdAt` newest first and stops at the first model
+created before its stop point: the watermark (the newest `createdAt` of the last complete
+sweep) or, on the first run, `since`. Each page is one transaction that also stores the
+cursor URL of the next page, so a run stopped by the request budget, a rate limit or a
+kill resumes where it stopped; a resumed sweep that completes is followed, budget
+permitting, by a fresh sweep from the top down to the new watermark. Models with the same
+`createdAt` as the watermark are fetched again (the upsert makes that harmless) so that
+none is skipped. Downloads and likes also go to a dated snapshot table.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from mltrends import console, db
+from mltrends.config import Settings
+from mltrends.http import RateLimited
+from mltrends.sources.hub_models.client import DEFAULT_PAGE_SIZE, BudgetSpent, HubClient
+from mltrends.sources.hub_models.records import SOURCE, load_records, record
+
+STATE_RESOURCE = "models-by-created"
+TABLES = ("hub_models", "hub_model_snapshots", "hub_owners", "rejected_records")
+DEFAULT_SINCE_DAYS = 365
+# Hub namespaces of the companies the claims name; [hub_models] tracked_owners replaces them
+TRACKED_OWNERS = {
+    "google": "Google", "google-bert": "Google", "google-t5": "Google", "tensorflow": "Google",
+    "facebook": "Meta", "meta-llama": "Meta", "microsoft": "Microsoft", "openai": "OpenAI",
+    "nvidia": "NVIDIA", "apple": "Apple", "amazon": "Amazon", "ibm-granite": "IBM",
+    "Qwen": "Alibaba", "deepseek-ai": "DeepSeek", "mistralai": "Mistral AI", "tiiuae": "TII",
+    "Salesforce": "Salesforce", "Intel": "Intel", "PaddlePaddle": "Baidu", "airbnb": "Airbnb",
+    "paypal": "PayPal", "tesla": "Tesla",
+}
+
+
+class IngestResult(dict):
+    """Rows written per table, plus how the run went (requests, why it stopped)."""
+
+    def __init__(self) -> None:
+        super().__init__(dict.fromkeys(TABLES, 0))
+        self.requests = 0
+        self.pages = 0
+        self.stopped: str | None = None
+        self.stop_kind: str | None = None  # 'max_requests' | 'rate_limit'
+
+
+def tracked_owners(settings: Settings) -> dict[str, str]:
+    configured = settings.section("hub_models").get("tracked_owners")
+    return {str(k): str(v) for k, v in configured.items()} if isinstance(configured, dict) else TRACKED_OWNERS
+
+
+def page_size(settings: Settings) -> int:
+    return int(settings.section("hub_models").get("page_size", DEFAULT_PAGE_SIZE))
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _load_owners(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime) -> int:
+    rows = [{"owner": o.lower(), "company": c, "kind": "organization", "_source": SOURCE, "_fetched_at": now}
+            for o, c in tracked_owners(settings).items()]
+    with db.transaction(con):
+        return db.upsert_rows(con, "hub_owners", rows, ["owner"])
+
+
+def _sweep(con: duckdb.DuckDBPyConnection, client: HubClient, state: dict[str, Any], size: int,
+           result: IngestResult, run_id: str | None, now: datetime) -> None:
+    """Walk pages from state['cursor'] (or the top) down to state['stop_at']; commit page by page."""
+    stop_at = datetime.fromisoformat(state["stop_at"])
+    for page in client.pages(state.get("cursor"), size):
+        result.pages += 1
+        rows, rejects, reached = [], [], False
+        for item in page.items:
+            row, reason = record(item)
+            if row is None:
+                rejects.append((item, reason or "unusable"))
+                continue
+            if row["created_at"] < stop_at:
+                reached = True
+                break
+            if state.get("top") is None or row["created_at"] > datetime.fromisoformat(state["top"]):
+                state["top"] = _iso(row["created_at"])
+            rows.append(row)
+        done = reached or page.next_url is None
+        if done:
+            top = state.get("top") or state.get("watermark")
+            state.update(watermark=top, cursor=None, top=None, stop_at=top or state["stop_at"])
+        else:
+            state["cursor"] = page.next_url
+        with db.transaction(con):
+            for item, reason in rejects:
+                db.reject(con, f"{SOURCE}:models", item, reason, run_id)
+            for table, n in load_records(con, rows, now).items():
+                result[table] += n
+            db.set_state(con, SOURCE, STATE_RESOURCE, state)
+        result["rejected_records"] += len(rejects)
+        if done:
+            return
+
+
+def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | None = None,
+           max_requests: int | None = None, run_id: str | None = None,
+           today: date | None = None) -> IngestResult:
+    """Every model created since the watermark (first run: since `since`), newest first.
+
+    Stops early, keeping what it fetched and the cursor, at `max_requests` requests or at a
+    rate limit longer than the settings allow to wait (see `IngestResult.stopped`).
+    """
+    now = db.now_utc()
+    today = today or date.today()
+    result = IngestResult()
+    result["hub_owners"] = _load_owners(con, settings, now)
+    state = db.get_state(con, SOURCE, STATE_RESOURCE) or {}
+    if not state.get("stop_at"):
+        configured = settings.section("hub_models").get("since")
+        floor = since or (date.fromisoformat(str(configured)) if configured else None) \
+            or today - timedelta(days=DEFAULT_SINCE_DAYS)
+        state = {"watermark": None, "cursor": None, "top": None,
+                 "stop_at": datetime.combine(floor, datetime.min.time(), tzinfo=UTC).replace(tzinfo=None).isoformat()}
+    elif since is not None and state.get("watermark") is None and not state.get("cursor"):
+        state["stop_at"] = datetime.combine(since, datetime.min.time()).isoformat()
+    client = HubClient(settings, max_requests=max_requests)
+    size = page_size(settings)
+    try:
+        while True:
+            resumed = bool(state.get("cursor"))
+            _sweep(con, client, state, size, result, run_id, now)
+            if not resumed:
+                break
+    except BudgetSpent:
+        result.stop_kind = "max_requests"
+        result.stopped = f"request budget of {max_requests} spent; the next run continues from the cursor"
+    except RateLimited as exc:
+        result.stop_kind = "rate_limit"
+        result.stopped = str(exc)
+    finally:
+        result.requests = client.requests
+    console.info(f"hub models: {result['hub_models']} models from {result.pages} pages "
+                 f"({result.requests} requests){'; ' + result.stopped if result.stopped else ''}")
+    return result
