@@ -169,3 +169,42 @@ def test_cli_ingest_hub_models(tmp_path: Path) -> None:
         assert "hub_models: 250" in proc.stdout and "requests: 1" in proc.stdout
         bad = subprocess.run([*cmd[:-1], "yesterday"], capture_output=True, text=True, env=env, timeout=120)
         assert bad.returncode == 2 and "is not a date" in bad.stderr
+
+
+def test_claims_carry_the_hub_evidence_and_the_report_shows_it(tmp_path: Path) -> None:
+    from mltrends import claims
+    from mltrends.report import write_report
+
+    def m(name: str, day: str, tags: list[str], owner: str = "lab", library: str | None = "transformers") -> dict:
+        return {"id": f"{owner}/{name}", "author": owner, "createdAt": f"{day}T00:00:00.000Z",
+                "library_name": library, "tags": tags}
+    hub = [
+        m("a-first", "2025-01-05", ["pytorch", "arxiv:2401.00001"]),
+        m("a-later", "2025-03-05", ["tf", "arxiv:2401.00001v2"]),
+        m("b-only", "2025-02-05", ["tf", "arxiv:2401.00002"]),
+        m("c-none", "2025-01-01", ["arxiv:2401.00003"], library=None),   # framework none: not first
+        m("c-torch", "2025-04-01", ["pytorch", "arxiv:2401.00003"]),
+        m("g1", "2025-05-01", ["tf"], owner="google"), m("g2", "2025-05-02", ["tflite"], owner="google"),
+        m("g3", "2025-05-03", ["pytorch"], owner="google"), m("ms", "2025-05-04", ["pytorch"], owner="microsoft"),
+    ]
+    with LocalServer(HubStandIn(hub)) as srv:
+        con = db.connect(tmp_path / "c.duckdb")
+        hub_models.ingest(con, settings(srv.url), since=date(2024, 1, 1))
+    models.build(con)
+    first = dict(con.execute("select paper_id, model_id from hub_paper_first_model").fetchall())
+    assert first == {"arxiv:2401.00001": "lab/a-first", "arxiv:2401.00002": "lab/b-only",
+                     "arxiv:2401.00003": "lab/c-torch"}
+    rows = {r["claim_id"]: r for r in claims.evaluate(con)}
+    assert rows["hf-pytorch"]["metric"] == pytest.approx(2 / 3) and rows["hf-pytorch"]["n"] == 3
+    assert rows["hf-pytorch"]["verdict"] == "not measurable"  # n = 3 < min_n = 30
+    views = {(r[0], r[1]): r[2:] for r in con.execute(
+        "select claim_id, view, metric, n, verdict from claim_views").fetchall()}
+    assert views[("companies-tensorflow", "hub")][:2] == (pytest.approx(2 / 3), 3)
+    assert views[("companies-pytorch", "hub")][:2] == (1.0, 1)
+    assert ("edge-tensorflow", "hub") in views and ("hf-pytorch", "code") in views
+    out = write_report(con, Settings(reports_dir=str(tmp_path / "reports")), out_dir=tmp_path / "r",
+                       demo=True, images=False)
+    manifest = (out / "manifest.json").read_text()
+    page = (out / "index.html").read_text()
+    assert '"hub_framework_share_monthly"' in manifest and '"hub_company_models"' in manifest
+    assert "Models on the Hugging Face Hub" in page and "companies-tensorflow" in page

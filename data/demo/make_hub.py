@@ -44,9 +44,9 @@ def main() -> None:
     with gzip.open(HERE / "pwc" / "papers.json.gz") as fh:
         papers = json.load(fh)
     arxiv = [p["arxiv_id"] for p in papers if p.get("arxiv_id")]
-    start, end = datetime(2019, 1, 1), datetime(2026, 10, 31)
+    start, end = datetime(2020, 1, 1), datetime(2026, 10, 31)
     models = []
-    for i in range(420):
+    for i in range(900):
         created = start + (end - start) * rng.random()
         frac = (created - start) / (end - start)
         weights = [a + (b - a) * frac for _, a, b in KINDS]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ from mltrends.models import BuildError
 
 VERDICTS = ("supported", "contradicted", "inconclusive", "not measurable")
 REQUIRED_MARTS = ("adoption_summary", "first_implementation_framework", "repo_framework",
-                  "company_framework_mix", "pypi_family_share", "framework_share_quarterly")
+                  "company_framework_mix", "pypi_family_share", "framework_share_quarterly",
+                  "hub_paper_first_model", "hub_formats_monthly", "hub_company_models")
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,46 @@ def measure(con: duckdb.DuckDBPyConnection, claim: Claim) -> dict[str, Any]:
     }
 
 
+def load_views(claim: Claim) -> list[tuple[str, str, int, Path]]:
+    """Further views of a claim: (view, label, min_n, path) of each `<claim_id>.<view>.sql`."""
+    views = []
+    for path in sorted(claim.sql_path.parent.glob(f"{claim.claim_id}.*.sql")):
+        header = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("--"):
+                break
+            key, _, value = line[2:].strip().partition(":")
+            header.setdefault(key.strip(), value.strip())
+        if not header.get("view"):
+            raise BuildError(f"{path.name}: a claim view needs a `-- view: what it measures` first line")
+        views.append((path.name[len(claim.claim_id) + 1:-4], header["view"],
+                      int(header.get("min_n") or claim.min_n), path))
+    return views
+
+
+def measure_views(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[dict[str, Any]]:
+    """Each further view of the claim, measured with the claim's rule (its own min_n)."""
+    rows = []
+    for view, label, min_n, path in load_views(claim):
+        variant = replace(claim, metric_name=label, min_n=min_n, sql_path=path)
+        row = measure(con, variant)
+        rows.append({"claim_id": claim.claim_id, "view": view, "label": label,
+                     **{k: row[k] for k in ("metric", "ci_low", "ci_high", "n", "verdict", "reason",
+                                            "evidence_sql", "evaluated_at")}})
+    return rows
+
+
 def evaluate(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Measure every claim and upsert claims_scorecard; returns the rows in registry order."""
+    """Measure every claim and upsert claims_scorecard; returns the rows in registry order.
+
+    The claims' further views go to claim_views.
+    """
     _check_built(con)
-    rows = [measure(con, claim) for claim in load_registry()]
+    registry = load_registry()
+    rows = [measure(con, claim) for claim in registry]
+    views = [v for claim in registry for v in measure_views(con, claim)]
     with db.transaction(con):
         db.upsert_rows(con, "claims_scorecard", rows, ["claim_id"])
+        con.execute("delete from claim_views")
+        db.upsert_rows(con, "claim_views", views, ["claim_id", "view"])
     return rows

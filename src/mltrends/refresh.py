@@ -121,7 +121,8 @@ def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refresh
 def _step_hub(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
     from mltrends.sources import hub_models
     budget = opts.budget_hub or int(settings.section("hub_models").get("max_requests", 100))
-    result = hub_models.ingest(con, settings, since=opts.since, max_requests=budget, today=opts.today)
+    # --since is about papers; the Hub's first sweep starts at [hub_models] since (default: a year ago)
+    result = hub_models.ingest(con, settings, max_requests=budget, today=opts.today)
     if result.stop_kind == "rate_limit":
         raise StepIncomplete(f"hub models stopped early ({result.stopped})", dict(result))
     return dict(result)

@@ -18,6 +18,7 @@ SOURCE_TABLES = {
     "hf": ("hf_papers",),
     "github": ("github_repos", "github_owners", "github_manifests", "github_star_snapshots"),
     "pypi": ("pypi_downloads", "pypi_versions", "pypi_dependents"),
+    "hub": ("hub_models", "hub_model_snapshots"),
 }
 
 

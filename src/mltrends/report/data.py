@@ -20,7 +20,7 @@ ARCHIVE_END = date(2025, 7, 1)
 ARCHIVE_LABEL = "PwC archive ends (July 2025)"
 SERIES_BREAK = date(2026, 8, 24)
 SERIES_BREAK_LABEL = "PyPI counting changed (2026-08-24)"
-SOURCES = ("pwc", "hf", "github", "pypi")
+SOURCES = ("pwc", "hf", "github", "pypi", "hub")
 RAN_STAGE = 2  # reproductions.stage_reached: 1 imports resolve, 2 entrypoint smoke run passed
 MARTS = (
     "paper_implementations", "framework_share_quarterly", "framework_share_by_venue",

@@ -7,7 +7,9 @@ cursor URL of the next page, so a run stopped by the request budget, a rate limi
 kill resumes where it stopped; a resumed sweep that completes is followed, budget
 permitting, by a fresh sweep from the top down to the new watermark. Models with the same
 `createdAt` as the watermark are fetched again (the upsert makes that harmless) so that
-none is skipped. Downloads and likes also go to a dated snapshot table.
+none is skipped. A record refused mid-sweep holds the watermark back to where it was, so
+the next sweep fetches it again; refused again at the same point, it no longer holds it.
+Downloads and likes also go to a dated snapshot table.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import duckdb
 
 from mltrends import console, db
 from mltrends.config import Settings
-from mltrends.http import RateLimited
+from mltrends.http import RateLimited, SourceError
 from mltrends.sources.hub_models.client import DEFAULT_PAGE_SIZE, BudgetSpent, HubClient
-from mltrends.sources.hub_models.records import SOURCE, load_records, record
+from mltrends.sources.hub_models.records import SOURCE, load_records, record, utc_time
 
 STATE_RESOURCE = "models-by-created"
 TABLES = ("hub_models", "hub_model_snapshots", "hub_owners", "rejected_records")
@@ -68,28 +70,55 @@ def _load_owners(con: duckdb.DuckDBPyConnection, settings: Settings, now: dateti
         return db.upsert_rows(con, "hub_owners", rows, ["owner"])
 
 
+def _hold(state: dict[str, Any], created: datetime | None) -> None:
+    """Remember where the sweep refused a record: the next sweep walks down to it again."""
+    point = _iso(created) if created else state.get("last_seen") or "all"
+    held = state.get("redo")
+    if held != "all" and (point == "all" or held is None or point < held):
+        state["redo"] = point
+
+
+def _finish(state: dict[str, Any]) -> None:
+    """A complete sweep: the newest model seen becomes the watermark, unless a refused record
+    holds it back (once: a record refused again at the same point no longer holds it)."""
+    top = state.get("top") or state.get("watermark")
+    redo = state.get("redo")
+    if redo is not None and redo != state.get("held_for"):
+        watermark = state.get("watermark") if redo == "all" else min(top, redo) if top else redo
+        held_for = redo
+    else:
+        watermark, held_for = top, None
+    state.update(watermark=watermark, cursor=None, top=None, redo=None, last_seen=None,
+                 held_for=held_for, stop_at=watermark or state["stop_at"])
+
+
 def _sweep(con: duckdb.DuckDBPyConnection, client: HubClient, state: dict[str, Any], size: int,
            result: IngestResult, run_id: str | None, now: datetime) -> None:
     """Walk pages from state['cursor'] (or the top) down to state['stop_at']; commit page by page."""
     stop_at = datetime.fromisoformat(state["stop_at"])
     for page in client.pages(state.get("cursor"), size):
         result.pages += 1
+        if not page.items and page.next_url is not None:
+            # nothing to commit: the stored cursor still points at this page for the rerun
+            raise SourceError(f"{page.url}: an empty page in the middle of the model list "
+                              "(it links to a next page); rerun to continue from it")
         rows, rejects, reached = [], [], False
         for item in page.items:
             row, reason = record(item)
             if row is None:
                 rejects.append((item, reason or "unusable"))
+                _hold(state, utc_time(item.get("createdAt")) if isinstance(item, dict) else None)
                 continue
             if row["created_at"] < stop_at:
                 reached = True
                 break
             if state.get("top") is None or row["created_at"] > datetime.fromisoformat(state["top"]):
                 state["top"] = _iso(row["created_at"])
+            state["last_seen"] = _iso(row["created_at"])
             rows.append(row)
         done = reached or page.next_url is None
         if done:
-            top = state.get("top") or state.get("watermark")
-            state.update(watermark=top, cursor=None, top=None, stop_at=top or state["stop_at"])
+            _finish(state)
         else:
             state["cursor"] = page.next_url
         with db.transaction(con):

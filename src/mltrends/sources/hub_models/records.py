@@ -20,7 +20,7 @@ SCHEMA = pa.schema([
 ])
 
 
-def _utc(value: Any) -> datetime | None:
+def utc_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -42,7 +42,7 @@ def record(item: Any) -> tuple[dict[str, Any] | None, str | None]:
     model_id = item.get("id") or item.get("modelId")
     if not isinstance(model_id, str) or not model_id.strip():
         return None, "no model id (or an id that is not a string)"
-    created = _utc(item.get("createdAt"))
+    created = utc_time(item.get("createdAt"))
     if created is None:
         return None, f"createdAt missing or not an ISO time: {item.get('createdAt')!r}"
     tags = item.get("tags")
@@ -58,7 +58,7 @@ def record(item: Any) -> tuple[dict[str, Any] | None, str | None]:
     pipeline = item.get("pipeline_tag")
     return {
         "model_id": model_id.strip(), "owner": owner, "created_at": created,
-        "last_modified": _utc(item.get("lastModified")),
+        "last_modified": utc_time(item.get("lastModified")),
         "library_name": library if isinstance(library, str) and library else None,
         "pipeline_tag": pipeline if isinstance(pipeline, str) and pipeline else None,
         "tags": tags, "arxiv_ids": arxiv,
