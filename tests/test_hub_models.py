@@ -19,7 +19,7 @@ from mltrends.localserver import LocalServer, Request, Response
 from mltrends.sources import hub_models
 from mltrends.sources.hub_models.client import EXPAND
 
-STATE = ("hub-models", "models-by-created")
+STATE = ("hub", "models-by-created")
 
 
 def synthetic(n: int, start: datetime, prefix: str = "m", step: timedelta = timedelta(minutes=1)) -> list[dict]:
@@ -35,7 +35,7 @@ def synthetic(n: int, start: datetime, prefix: str = "m", step: timedelta = time
 
 def settings(url: str, **extra: object) -> Settings:
     return Settings(hub_url=url, http_backoff=0.01, http_backoff_max=0.05, http_retries=2,
-                    http_max_sleep=2.0, extra={"hub_models": {"page_size": 100, **extra}})
+                    http_max_sleep=2.0, extra={"hub": {"page_size": 100, **extra}})
 
 
 def test_stand_in_refuses_what_the_hub_refuses() -> None:
@@ -81,7 +81,7 @@ def test_load_twice_is_idempotent_and_keeps_exact_rows(tmp_path: Path) -> None:
                        m["downloads"], m["likes"]) for m in models_in)
     assert rows == expected
     reasons = sorted(r[0] for r in con.execute(
-        "select reason from rejected_records where source = 'hub-models:models'").fetchall())
+        "select reason from rejected_records where source = 'hub:models'").fetchall())
     assert len(reasons) == 2 and "createdAt" in reasons[0] and "no model id" in reasons[1]
 
 

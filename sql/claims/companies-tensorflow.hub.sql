@@ -1,6 +1,6 @@
 -- view: Hugging Face Hub: TensorFlow share of these companies' Hub models (framework known), last 3 creation years
 -- min_n: 20
--- The companies' Hub namespaces are the tracked owners ([hub_models] tracked_owners);
+-- The companies' Hub namespaces are the tracked owners ([hub] tracked_owners);
 -- pooled over the companies (hub_company_models). 95% Wilson interval.
 with recent as (
     select * from hub_company_models

@@ -1,5 +1,5 @@
 -- mart: hub_company_models
--- description: For each tracked company ([hub_models] tracked_owners) and creation year, the frameworks of the models its Hugging Face Hub namespaces published; the Hub counterpart of company_framework_mix. Models whose framework is 'none' are left out.
+-- description: For each tracked company ([hub] tracked_owners) and creation year, the frameworks of the models its Hugging Face Hub namespaces published; the Hub counterpart of company_framework_mix. Models whose framework is 'none' are left out.
 -- grain: one row per company, creation year and framework
 -- key: company, year, framework
 -- sums_to_one: share per company, year

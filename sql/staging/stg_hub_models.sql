@@ -17,7 +17,7 @@
 --   4. A library outside the map (llama.cpp/gguf, mlx, sklearn, onnx, ...) -> other;
 --      no library and no framework tag -> none.
 -- Formats: a deployment format counts when its tag or the library names it.
--- Organisation-owned: the owner is a tracked company ([hub_models] tracked_owners, table
+-- Organisation-owned: the owner is a tracked company ([hub] tracked_owners, table
 -- hub_owners) or a GitHub organisation with the same login; the Hub API's model list does
 -- not say whether an owner is a user or an organisation.
 with source as (

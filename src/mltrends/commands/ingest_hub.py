@@ -50,5 +50,4 @@ def ingest_hub_models(app: App, since: date | None, max_requests: int | None) ->
         click.get_current_context().exit(EXIT_RATE_LIMITED)
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [ingest_hub_models]

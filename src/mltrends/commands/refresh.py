@@ -21,7 +21,6 @@ from mltrends import status as status_mod
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 def _print_result(result: refresh_mod.RefreshResult) -> None:
@@ -45,7 +44,7 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
               help="Fetch papers published since this date (default: incremental cursors).")
 @click.option("--budget-github", type=int, default=None, help="At most this many GitHub requests.")
 @click.option("--budget-hub", type=int, default=None,
-              help="At most this many Hugging Face Hub requests [default: [hub_models] max_requests, else 100].")
+              help="At most this many Hugging Face Hub requests [default: [hub] max_requests, else 100].")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
 @click.option("--reproduce", is_flag=True, help="Also run the reproduction job on bundled repos.")

@@ -51,12 +51,12 @@ class IngestResult(dict):
 
 
 def tracked_owners(settings: Settings) -> dict[str, str]:
-    configured = settings.section("hub_models").get("tracked_owners")
+    configured = settings.section("hub").get("tracked_owners")
     return {str(k): str(v) for k, v in configured.items()} if isinstance(configured, dict) else TRACKED_OWNERS
 
 
 def page_size(settings: Settings) -> int:
-    return int(settings.section("hub_models").get("page_size", DEFAULT_PAGE_SIZE))
+    return int(settings.section("hub").get("page_size", DEFAULT_PAGE_SIZE))
 
 
 def _iso(value: datetime) -> str:
@@ -64,7 +64,7 @@ def _iso(value: datetime) -> str:
 
 
 def _load_owners(con: duckdb.DuckDBPyConnection, settings: Settings, now: datetime) -> int:
-    rows = [{"owner": o.lower(), "company": c, "kind": "organization", "_source": SOURCE, "_fetched_at": now}
+    rows = [{"owner": o.lower(), "company": c, "kind": "organization", "_source": "hub-settings", "_fetched_at": now}
             for o, c in tracked_owners(settings).items()]
     with db.transaction(con):
         return db.upsert_rows(con, "hub_owners", rows, ["owner"])
@@ -146,7 +146,7 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | Non
     result["hub_owners"] = _load_owners(con, settings, now)
     state = db.get_state(con, SOURCE, STATE_RESOURCE) or {}
     if not state.get("stop_at"):
-        configured = settings.section("hub_models").get("since")
+        configured = settings.section("hub").get("since")
         floor = since or (date.fromisoformat(str(configured)) if configured else None) \
             or today - timedelta(days=DEFAULT_SINCE_DAYS)
         state = {"watermark": None, "cursor": None, "top": None,

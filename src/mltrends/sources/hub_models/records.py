@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from mltrends import db, normalize
 
-SOURCE = "hub-models"
+SOURCE = "hub"          # load_state and rejected_records (the registry's name)
+CHANNEL = "hub-api"     # _source of the rows the API served
 
 SCHEMA = pa.schema([
     ("model_id", pa.string()), ("owner", pa.string()), ("created_at", pa.timestamp("us")),
@@ -76,10 +77,10 @@ def load_records(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], now
         params = {"now": now}
         models = db.upsert_select(con, "hub_models", f"""
             select model_id, owner, created_at, last_modified, library_name, pipeline_tag, tags,
-                   arxiv_ids, downloads, likes, '{SOURCE}' as _source, $now::timestamp as _fetched_at, _pos
+                   arxiv_ids, downloads, likes, '{CHANNEL}' as _source, $now::timestamp as _fetched_at, _pos
             from _hub_rows""", ["model_id"], params=params, order_by="_pos")
         snaps = db.upsert_select(con, "hub_model_snapshots", f"""
-            select model_id, $now::date as snapshot_date, downloads, likes, '{SOURCE}' as _source,
+            select model_id, $now::date as snapshot_date, downloads, likes, '{CHANNEL}' as _source,
                    $now::timestamp as _fetched_at, _pos
             from _hub_rows""", ["model_id", "snapshot_date"], params=params, order_by="_pos")
     finally:
