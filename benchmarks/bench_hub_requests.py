@@ -64,7 +64,7 @@ def main() -> dict:
     floor = math.ceil(args.models / MAX_LIMIT)
     with LocalServer(stand_in, max_requests=10_000_000, lifetime=7200) as srv, \
             tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(hub_url=srv.url, extra={"hub": {"page_size": MAX_LIMIT}})
+        settings = Settings(hub_url=srv.url, hub={"page_size": MAX_LIMIT})
         con = db.connect(Path(tmp) / "bench.duckdb")
         t0 = time.perf_counter()
         first = hub_models.ingest(con, settings, since=start.date(), today=today)

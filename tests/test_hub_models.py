@@ -35,7 +35,7 @@ def synthetic(n: int, start: datetime, prefix: str = "m", step: timedelta = time
 
 def settings(url: str, **extra: object) -> Settings:
     return Settings(hub_url=url, http_backoff=0.01, http_backoff_max=0.05, http_retries=2,
-                    http_max_sleep=2.0, extra={"hub": {"page_size": 100, **extra}})
+                    http_max_sleep=2.0, hub={"page_size": 100, **extra})
 
 
 def test_stand_in_refuses_what_the_hub_refuses() -> None:

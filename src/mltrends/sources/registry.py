@@ -107,7 +107,7 @@ def _hub(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOption
          run_id: str | None) -> dict[str, int]:
     from mltrends.sources import hub_models
 
-    budget = opts.budget_hub or int(settings.section("hub").get("max_requests", 100))
+    budget = opts.budget_hub or settings.hub.max_requests
     # --since is about papers: the Hub's first sweep starts at [hub] since (default: a year ago)
     result = hub_models.ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
     if result.stop_kind == "max_requests":

@@ -22,23 +22,12 @@ import duckdb
 from mltrends import console, db
 from mltrends.config import Settings
 from mltrends.http import RateLimited, SourceError
-from mltrends.sources.hub_models.client import DEFAULT_PAGE_SIZE, BudgetSpent, HubClient
+from mltrends.sources.hub_models.client import BudgetSpent, HubClient
 from mltrends.sources.hub_models.records import SOURCE, load_records, record, utc_time
 
 STATE_RESOURCE = "models-by-created"
 TABLES = ("hub_models", "hub_model_snapshots", "hub_owners", "rejected_records")
 DEFAULT_SINCE_DAYS = 365
-# Hub namespaces of the companies the claims name; [hub_models] tracked_owners replaces them
-TRACKED_OWNERS = {
-    "google": "Google", "google-bert": "Google", "google-t5": "Google", "tensorflow": "Google",
-    "facebook": "Meta", "meta-llama": "Meta", "microsoft": "Microsoft", "openai": "OpenAI",
-    "nvidia": "NVIDIA", "apple": "Apple", "amazon": "Amazon", "ibm-granite": "IBM",
-    "Qwen": "Alibaba", "deepseek-ai": "DeepSeek", "mistralai": "Mistral AI", "tiiuae": "TII",
-    "Salesforce": "Salesforce", "Intel": "Intel", "PaddlePaddle": "Baidu", "airbnb": "Airbnb",
-    "paypal": "PayPal", "tesla": "Tesla",
-}
-
-
 class IngestResult(dict):
     """Rows written per table, plus how the run went (requests, why it stopped)."""
 
@@ -51,12 +40,11 @@ class IngestResult(dict):
 
 
 def tracked_owners(settings: Settings) -> dict[str, str]:
-    configured = settings.section("hub").get("tracked_owners")
-    return {str(k): str(v) for k, v in configured.items()} if isinstance(configured, dict) else TRACKED_OWNERS
+    """Hub namespace -> company: `[hub] tracked_owners`, else the bundled tracked_orgs.toml."""
+    from mltrends.sources.github import bundled_orgs
 
-
-def page_size(settings: Settings) -> int:
-    return int(settings.section("hub").get("page_size", DEFAULT_PAGE_SIZE))
+    owners = settings.hub.tracked_owners
+    return dict(bundled_orgs()["hub_owners"] if owners is None else owners)
 
 
 def _iso(value: datetime) -> str:
@@ -146,15 +134,13 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | Non
     result["hub_owners"] = _load_owners(con, settings, now)
     state = db.get_state(con, SOURCE, STATE_RESOURCE) or {}
     if not state.get("stop_at"):
-        configured = settings.section("hub").get("since")
-        floor = since or (date.fromisoformat(str(configured)) if configured else None) \
-            or today - timedelta(days=DEFAULT_SINCE_DAYS)
+        floor = since or settings.hub.since or today - timedelta(days=DEFAULT_SINCE_DAYS)
         state = {"watermark": None, "cursor": None, "top": None,
                  "stop_at": datetime.combine(floor, datetime.min.time(), tzinfo=UTC).replace(tzinfo=None).isoformat()}
     elif since is not None and state.get("watermark") is None and not state.get("cursor"):
         state["stop_at"] = datetime.combine(since, datetime.min.time()).isoformat()
     client = HubClient(settings, max_requests=max_requests)
-    size = page_size(settings)
+    size = settings.hub.page_size
     try:
         while True:
             resumed = bool(state.get("cursor"))
