@@ -1,11 +1,12 @@
--- view: Hugging Face Hub: TensorFlow share of these companies' Hub models (framework known), last 3 creation years
+-- view: Hugging Face Hub: TensorFlow share of these companies' Hub models (framework known), last 3 complete creation years
 -- min_n: 20
 -- The companies' Hub namespaces are the tracked owners ([hub] tracked_owners);
--- pooled over the companies (hub_company_models). 95% Wilson interval.
+-- models pooled over the companies (hub_company_models), not resampled by organisation as
+-- the GitHub measure is. 95% Wilson interval.
 with recent as (
     select * from hub_company_models
     where company in ('Google', 'Airbnb', 'Coca-Cola', 'PayPal')
-      and year >= (select max(year) - 2 from hub_company_models where company in ('Google', 'Airbnb', 'Coca-Cola', 'PayPal'))
+      and year between year(getvariable('as_of')::date) - 3 and year(getvariable('as_of')::date) - 1
 ),
 per_company as (
     select company, sum(models)::bigint as models from recent group by company
