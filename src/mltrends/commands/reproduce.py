@@ -32,7 +32,7 @@ INGEST_COMMANDS: list[click.Command] = []
               help="Parallel repos (local executor; one GPU each when GPUs exist).")
 @click.option("--ray-address", metavar="ADDR", help="Ray cluster address (default: a local Ray).")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds for the entrypoint smoke run (S2).")
+              help="Seconds for all of a repo's commands together (its run budget).")
 @click.option("--install-timeout", type=float, default=600.0, show_default=True)
 @click.option("--memory-mb", type=int, default=4096, show_default=True,
               help="Memory cap of one sandbox (RSS of all its processes).")
@@ -53,10 +53,12 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
     """Run paper implementations in a sandbox and record the framework they really import.
 
     Each repo is cloned (shallow, commit recorded), detected statically, given an
-    environment, then run in stages: S1 imports resolve, S2 entrypoint smoke run
-    (main.py/train.py/run.py --help, or the repo's command), S3 framework confirmed at
-    runtime, S4 GPU touched (only with a GPU). The code runs with no network, a scrubbed
-    environment, an unprivileged uid, resource limits and a timeout.
+    environment, then run: the repos file's command, README commands that call the repo's
+    own scripts, its tests, main.py/train.py/run.py, then with --help, within one
+    budget (--timeout). Stages: S1 imports resolve, S2 entry point starts, S3 framework
+    confirmed, S4 model built, S5 training/inference step runs, S6 GPU used (only with a
+    GPU); the tracer records the model, its parameters and device. The code runs with no
+    network, a scrubbed environment, an unprivileged uid, resource limits and a timeout.
 
     \b
     Examples:
