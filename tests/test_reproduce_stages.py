@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mltrends.reproduce import commands, evidence, published, results, summary
+from mltrends.reproduce import commands, evidence, power, published, results, summary
 
 TRACER = Path(__file__).resolve().parents[1] / "src" / "mltrends" / "reproduce" / "tracer"
 PY = "/venv/bin/python"
@@ -193,3 +193,109 @@ def test_published_rates_carry_citations_and_definitions():
     ran = next(r for r in rates if r.measure == "ran_without_error")
     assert (ran.numerator, ran.denominator) == (1203, 15817) and abs(ran.rate - 0.0761) < 1e-3
     assert json.dumps([r.__dict__ for r in rates])  # plain data
+
+
+def _implementations(con, rows):
+    """A synthetic paper_implementations mart: (repo, paper_id, is_official, label, quarter)."""
+    con.execute("create table paper_implementations (repo varchar, paper_id varchar, "
+                "is_official boolean, pwc_framework varchar, quarter varchar)")
+    con.executemany("insert into paper_implementations values (?, ?, ?, ?, ?)", rows)
+
+
+def test_power_needed_by_hand():
+    # 1.96^2 * 0.25 / 0.1^2 = 96.04 -> 97 validated repos; 0.05 -> 385
+    assert power.needed(0.10) == 97 and power.needed(0.05) == 385
+    assert power.needed(0.10, p=0.9) == 35  # 1.96^2 * 0.09 / 0.01 = 34.57
+    assert round(power.reachable(97), 4) == 0.0995
+    with pytest.raises(ValueError):
+        power.needed(0)
+
+
+def test_power_plan_per_claimed_framework_in_recent_quarters(con):
+    rows = [(f"synthetic/pt{i}", f"p{i}", i < 5, "pytorch", ["2024Q1", "2024Q2", "2024Q3", "2024Q4"][i % 4])
+            for i in range(300)]
+    rows += [(f"synthetic/tf{i}", f"t{i}", False, "TensorFlow", "2024Q4") for i in range(30)]
+    rows += [(f"synthetic/old{i}", f"o{i}", False, "jax", "2019Q1") for i in range(50)]
+    _implementations(con, rows)
+    plan = power.plan(con, 0.10, seed=3, git_base_url="file:///nowhere", quarters=4)
+    assert plan.quarters == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]  # 2019Q1 is not recent
+    assert (plan.yield_rate, plan.yield_source.startswith("assumed")) == (0.5, True)
+    got = {s.framework: (s.candidates, s.validated_needed, s.to_sample) for s in plan.strata}
+    assert got == {"pytorch": (300, 97, 194), "tensorflow": (30, 97, 30)}  # 97 / 0.5 = 194
+    tf = next(s for s in plan.strata if s.framework == "tensorflow")
+    assert round(tf.expected_half_width, 4) == 0.2530  # 15 validated: 1.96 * sqrt(0.25 / 15)
+    assert len(plan.jobs) == 224 and len({j.repo for j in plan.jobs}) == 224
+    pt = [j.repo for j in plan.jobs if j.claimed_framework == "pytorch"]
+    assert set(pt[:5]) == {f"synthetic/pt{i}" for i in range(5)}  # official first
+    assert plan.jobs[0].url.startswith("file:///nowhere/synthetic/")
+    again = power.plan(con, 0.10, seed=3, git_base_url="file:///nowhere")
+    assert [j.repo for j in again.jobs] == [j.repo for j in plan.jobs]  # same seed, same sample
+    text = plan.format(per_run_seconds=60, workers=2)
+    assert "+/-10.0 points" in text and "total 224 repositories" in text and "1.9 h" in text
+
+
+def test_cli_sample_auto_prints_the_power_calculation_first(tmp_path):
+    from click.testing import CliRunner
+
+    from mltrends import db
+    from mltrends.cli import main as cli
+    dbfile = tmp_path / "p.duckdb"
+    con = db.connect(str(dbfile))
+    _implementations(con, [(f"synthetic/r{i}", f"p{i}", False, "pytorch", "2025Q1") for i in range(3)])
+    con.close()
+    runner = CliRunner(env={"MLTRENDS_REPORTS_DIR": str(tmp_path / "reports"),
+                            "MLTRENDS_GIT_BASE_URL": (tmp_path / "no-remotes").as_uri()})
+    result = runner.invoke(cli, ["--db", str(dbfile), "reproduce", "--sample", "auto",
+                                 "--half-width", "0.45", "--no-install", "--allow-unsandboxed"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.index("Power calculation") < out.index("Reproduction run")
+    # 1.96^2 * 0.25 / 0.45^2 = 4.74 -> 5 validated, / 0.5 yield = 10, but only 3 candidates
+    line = next(x for x in out.splitlines() if x.strip().startswith("pytorch"))
+    assert line.split() == ["pytorch", "3", "0.50", "5", "3", "98.0", "pts"]  # 1 validated: 1.96 * 0.5
+    assert "Failures: clone 3" in out  # the synthetic repos do not exist: nothing was run
+    bad = runner.invoke(cli, ["--db", str(dbfile), "reproduce", "--sample", "lots"])
+    assert bad.exit_code == 2 and "neither a positive number nor 'auto'" in bad.output
+
+
+SYNTHETIC_JAX = {
+    "jax/__init__.py": "\n".join([
+        '"""Synthetic stand-in for jax (test only): no real arrays, just what the probes read."""',
+        "from jax import tree_util",
+        "class _Device:", "    platform, id = 'cpu', 0",
+        "class Array:", "    def __init__(self, n):", "        self.size = n",
+        "    def devices(self):", "        return {_Device()}",
+        "def jit(f, **options):", "    return f",
+        "def grad(f):", "    return lambda *a, **k: f(*a, **k)",
+        "value_and_grad = grad", ""]),
+    "jax/tree_util.py": "\n".join([
+        "def tree_leaves(tree):",
+        "    if isinstance(tree, dict):", "        return [x for v in tree.values() for x in tree_leaves(v)]",
+        "    if isinstance(tree, (list, tuple)):", "        return [x for v in tree for x in tree_leaves(v)]",
+        "    return [tree]", ""]),
+}
+
+
+def test_jax_probes_on_a_synthetic_jax(tmp_path):
+    """The import hook patches jax.jit/jax.grad when `jax` finishes importing (a synthetic
+    module here: JAX is not installed in the test environment)."""
+    for name, text in SYNTHETIC_JAX.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    done, events = _traced(tmp_path, "\n".join([
+        "import jax",
+        "params = {'w': jax.Array(6), 'b': jax.Array(2)}",
+        "loss = jax.jit(lambda p: jax.Array(1), static_argnums=())",
+        "g = jax.grad(lambda p: {'w': jax.Array(6), 'b': jax.Array(2)})",
+        "loss(params); g(params); g(params)",
+        "print(loss.__name__)",
+    ]))
+    assert done.returncode == 0 and done.stdout == "<lambda>\n"  # attributes still reach the function
+    seen = [(e["event"], e.get("kind") or e.get("class"), e.get("device")) for e in events
+            if e["event"] != "start"]
+    assert seen == [("step", "jit_call", "cpu:0"), ("model_created", "jax.grad parameters", None),
+                    ("model", "jax.grad parameters", "cpu:0"), ("step", "backward", "cpu:0"),
+                    ("step_counts", None, None)]
+    assert next(e for e in events if e["event"] == "model")["params"] == 8
+    assert next(e for e in events if e["event"] == "step_counts")["counts"] == {
+        "jax:jit_call": 1, "jax:backward": 2}

@@ -8,12 +8,34 @@ from mltrends import db
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
+
+
+def _sample_size(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise click.BadParameter(f"{value!r} is neither a positive number nor 'auto'")
 INGEST_COMMANDS: list[click.Command] = []
 
 
+def _sample_size(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise click.BadParameter(f"{value!r} is neither a positive number nor 'auto'")
+
+
 @click.command("reproduce")
-@click.option("--sample", type=click.IntRange(min=1), metavar="N",
-              help="Run a stratified sample of N paper implementations (claimed framework x year).")
+@click.option("--sample", metavar="N|auto", callback=lambda _c, _p, v: _sample_size(v),
+              help="Run a stratified sample of N paper implementations (claimed framework x year), "
+                   "or 'auto': per claimed framework of the recent quarters, enough for its label "
+                   "accuracy to reach --half-width (the power calculation is printed first).")
+@click.option("--half-width", type=click.FloatRange(0.005, 0.5), default=0.10, show_default=True,
+              help="With --sample auto: target half-width of each 95% label-accuracy interval.")
+@click.option("--quarters", type=click.IntRange(min=1), default=4, show_default=True,
+              help="With --sample auto: how many recent complete quarters to sample from.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample.")
 @click.option("--repos", "repos_file", metavar="FILE", type=click.Path(dir_okay=False),
               help="JSON lines: url (any git URL), optional claimed_framework, command, commit.")
@@ -44,7 +66,7 @@ INGEST_COMMANDS: list[click.Command] = []
                    "(the latest, or --run-id) instead of running.")
 @click.option("--run-id", metavar="ID", help="With --summary: which run.")
 @pass_app
-def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
+def reproduce(app: App, sample: int | str | None, half_width: float, quarters: int, seed: int, repos_file: str | None,
               local_dir: str | None, no_install: bool, allow_network_install: bool,
               find_links: tuple[str, ...], allow_unsandboxed: bool, executor: str, workers: int,
               ray_address: str | None, timeout: float, install_timeout: float, memory_mb: int,
@@ -63,6 +85,7 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
     \b
     Examples:
       mltrends reproduce --sample 20 --seed 1 --no-install --workers 2
+      mltrends reproduce --sample auto --half-width 0.1 --timeout 120
       mltrends reproduce --repos repos.jsonl --json
       mltrends reproduce --local data/demo/repos --no-install
       mltrends reproduce --summary
@@ -80,10 +103,21 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
                 from mltrends.reproduce.results import json_line
                 click.echo(json_line(record))
 
+        jobs = None
+        if sample == "auto":
+            from mltrends.reproduce import power
+            plan = power.plan(con, half_width, seed, app.settings.git_base_url, quarters)
+            click.echo(plan.format(timeout, workers), err=as_json)
+            if not plan.jobs:
+                raise job.NothingToRun("no labelled paper implementations in the recent quarters "
+                                       "(ingest PwC and build first)")
+            jobs, sample = plan.jobs, None
         args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir,
-                "no_install": no_install, "executor": executor, "workers": workers}
+                "no_install": no_install, "executor": executor, "workers": workers,
+                "half_width": half_width if jobs is not None else None}
         with db.recorded_run(con, "reproduce", args) as run:
             rows = job.run(con, app.settings, sample=sample, seed=seed, repos_file=repos_file,
+                           jobs=jobs,
                            local_repos_dir=local_dir, no_install=no_install,
                            allow_network_install=allow_network_install,
                            allow_unsandboxed=allow_unsandboxed or None, executor=executor,
@@ -94,7 +128,8 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
             for table, n in rows.items():
                 run.add(table, n)
         if not as_json:
-            click.echo(job.format_summary(job.summarize(con, run.run_id)))
+            click.echo(job.format_summary(job.summarize(con, run.run_id),
+                                          half_width if jobs is not None else None))
     finally:
         con.close()
 

@@ -18,6 +18,7 @@ from mltrends import db
 @dataclass(frozen=True)
 class PublishedRate:
     study: str
+    short: str
     citation: str
     population: str
     measure: str
@@ -45,6 +46,6 @@ def load(path: Path | None = None) -> list[PublishedRate]:
             rate = float(row["rate"]) if row.get("rate") else (num / den if num is not None and den else None)
             if rate is None:
                 continue
-            out.append(PublishedRate(row["study"], row["citation"], row["population"], row["measure"],
+            out.append(PublishedRate(row["study"], row["short"], row["citation"], row["population"], row["measure"],
                                      row["definition"], rate, num, den, row["comparable_stage"]))
     return out

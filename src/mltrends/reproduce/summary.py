@@ -81,6 +81,29 @@ def label_accuracy_by_claim(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def stage_table(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """For the report: each stage's rate over every repository's latest run, with the
+    published rates of the closest stage beside it."""
+    found = con.execute(f"select {', '.join(COLUMNS)} from reproductions qualify row_number() "
+                        "over (partition by repo order by finished_at desc, run_id desc) = 1").fetchall()
+    rows = [dict(zip(COLUMNS, r, strict=True)) for r in found]
+    if not rows:
+        return []
+    names = [name for name, _ in LADDER_ROWS] + ["completed"]
+    studies = published.load()
+    out = []
+    for name, rate in zip(names, stage_rates(rows), strict=True):
+        if not rate["n"]:
+            continue
+        beside = [f"{100 * p.rate:.1f}% {p.definition} ({p.short})" for p in studies
+                  if p.comparable_stage == name]
+        out.append({"Stage": rate["stage"], "Reached": f"{rate['reached']}/{rate['n']}",
+                    "Rate (95% interval)": f"{_pct(rate['rate']).strip()} [{_pct(rate['ci_low']).strip()}, "
+                                           f"{_pct(rate['ci_high']).strip()}]",
+                    "Published": "; ".join(beside) or "-"})
+    return out
+
+
 def latest_run_id(con: duckdb.DuckDBPyConnection) -> str | None:
     rows = con.execute("select run_id from reproductions group by run_id "
                        "order by max(finished_at) desc, run_id desc limit 1").fetchall()

@@ -82,12 +82,12 @@ def step(framework, kind, device=None, memory=None):
 
 
 @_safe
-def model(framework, obj, params, device, reason):
+def model(framework, obj, params, device, reason, name=None):
     key = (id(obj), params, device)
     if key in _state["snapshots"] or len(_state["snapshots"]) >= MAX_MODELS:
         return
     _state["snapshots"].add(key)
-    _send({"event": "model", "framework": framework, "class": _classname(obj),
+    _send({"event": "model", "framework": framework, "class": name or _classname(obj),
            "params": int(params), "device": device, "reason": reason})
 
 
@@ -265,10 +265,10 @@ class _Jax:
     def device_of(tree):
         import jax
         for leaf in jax.tree_util.tree_leaves(tree):
-            devices = getattr(leaf, "devices", None)
-            if devices is not None:
-                return ",".join(sorted(f"{d.platform}:{d.id}" for d in devices()))
-        return None
+            with contextlib.suppress(Exception):  # a tracer inside jit has no devices
+                return ",".join(sorted(f"{d.platform}:{d.id}" for d in leaf.devices()))
+        backend = getattr(jax, "default_backend", None)  # traced: where jit will place it
+        return f"{backend()}:default" if backend is not None else None
 
     @classmethod
     def patch(cls, jax):
@@ -301,9 +301,23 @@ class _Traced:
 
     def __call__(self, *args, **kwargs):
         result = self.__wrapped__(*args, **kwargs)
-        if (_Jax.framework, self._kind) not in _state["steps"]:
+        if (_Jax.framework, self._kind) in _state["steps"]:
+            step(_Jax.framework, self._kind)  # counted only
+        else:
+            if self._kind == "backward" and args:
+                _safe(self._params)(args[0])
             step(_Jax.framework, self._kind, _safe(_Jax.device_of)(result))
         return result
+
+    def _params(self, tree):
+        """Plain JAX has no model object: the pytree being differentiated is the model."""
+        import jax
+        total = sum(int(getattr(x, "size", 0)) for x in jax.tree_util.tree_leaves(tree))
+        if total:
+            _send({"event": "model_created", "framework": _Jax.framework,
+                   "class": "jax.grad parameters"})
+            model(_Jax.framework, self, total, _safe(_Jax.device_of)(tree), "grad",
+                  name="jax.grad parameters")
 
     def __getattr__(self, name):
         return getattr(self.__wrapped__, name)
