@@ -16,15 +16,6 @@ def _sample_size(value: str | None) -> int | str | None:
     if value.isdigit() and int(value) >= 1:
         return int(value)
     raise click.BadParameter(f"{value!r} is neither a positive number nor 'auto'")
-INGEST_COMMANDS: list[click.Command] = []
-
-
-def _sample_size(value: str | None) -> int | str | None:
-    if value is None or value == "auto":
-        return value
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    raise click.BadParameter(f"{value!r} is neither a positive number nor 'auto'")
 
 
 @click.command("reproduce")
