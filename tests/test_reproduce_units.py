@@ -230,8 +230,8 @@ def test_demo_repos(con, settings):
     demo = ROOT / "data" / "demo" / "repos"
     expected = {k: v for k, v in json.loads((demo / "expected.json").read_text()).items()
                 if not k.startswith("_")}
-    rows = job.run(con, settings, local_repos_dir=str(demo), no_install=True, workers=2,
-                   timeout=120, run_id="demo")
+    rows = job.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2, "timeout": 120}),
+                   local_repos_dir=str(demo), run_id="demo")
     assert rows == {"reproductions": len(expected)} and len(expected) == 7
     got = {r[0]: {"furthest_stage": r[1], "failure_category": r[2], "command_source": r[3]}
            for r in con.execute("select repo, furthest_stage, failure_category, command_source "
@@ -260,8 +260,9 @@ def test_unsandboxed_only_when_allowed(monkeypatch, con, settings, tmp_path):
     (repo / "run.py").write_text("import os, time\nprint('home', os.environ['HOME'])\n")
     (tmp_path / "slow").mkdir()
     (tmp_path / "slow" / "main.py").write_text("import time\ntime.sleep(30)\n")
-    job.run(con, settings, jobs=[Job("t/plain", path=str(repo)), Job("t/slow", path=str(tmp_path / "slow"))],
-            no_install=True, allow_unsandboxed=True, timeout=2, run_id="none")
+    knobs = {"no_install": True, "allow_unsandboxed": True, "timeout": 2}
+    job.run(con, settings.with_overrides(reproduce=knobs),
+            jobs=[Job("t/plain", path=str(repo)), Job("t/slow", path=str(tmp_path / "slow"))], run_id="none")
     got = {r[0]: r[1:] for r in con.execute(
         "select repo, sandbox, stage_reached, failure_category from reproductions").fetchall()}
     assert got == {"t/plain": ("none", 2, None), "t/slow": ("none", 1, "timeout")}
