@@ -54,7 +54,7 @@ def row(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def stage_columns(record: dict[str, Any]) -> dict[str, Any]:
-    """The columns of migration 012: the stage ladder and what the model was built with."""
+    """The columns of migration 013: the stage ladder and what the model was built with."""
     model = record.get("model") or {}
     return {
         "furthest_stage": record.get("furthest_stage"), "model_built": record.get("model_built"),
