@@ -31,7 +31,7 @@ class RefreshOptions:
     budget_github: int | None = None
     budget_hub: int | None = None
     no_report: bool = False
-    dumps: bool | None = None            # None: load the archive dumps once, then never again
+    dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None
     papers: str | None = None
     reproduce: bool = False
