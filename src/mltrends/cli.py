@@ -6,8 +6,9 @@ import importlib
 import sys
 
 import click
+import duckdb
 
-from mltrends import __version__, console
+from mltrends import __version__, console, errors
 from mltrends.commands import App
 from mltrends.config import ConfigError, load_settings
 from mltrends.db import SchemaError
@@ -20,23 +21,60 @@ COMMAND_MODULES = (
 
 
 class UserError(click.ClickException):
-    """An error the user can act on: printed without a traceback, exit code 2."""
+    """An error the user can act on: one line without a traceback, exit code 2 unless told."""
 
-    exit_code = 2
+    exit_code = errors.USAGE
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(errors.one_line(message, limit=1000))
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+def _database(ctx: click.Context) -> str | None:
+    app = ctx.find_object(App)
+    return str(app.settings.db) if app is not None else None
 
 
 class Group(click.Group):
-    """Turns the project's expected errors into a clear message and a non-zero exit."""
+    """Turns the project's expected errors into one clear line and the documented exit code."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (ConfigError, SchemaError, SourceError, FileNotFoundError) as exc:
+        except click.ClickException as exc:
+            if "\n" in exc.message:
+                exc.message = errors.one_line(exc.message, limit=1000)
+            raise
+        except SchemaError as exc:
+            raise UserError(str(exc), errors.DATABASE) from exc
+        except errors.QueryError as exc:
+            raise UserError(str(exc), errors.SQL) from exc
+        except duckdb.Error as exc:
+            raise UserError(*reversed(errors.describe_duckdb(exc, _database(ctx)))) from exc
+        except (ConfigError, SourceError) as exc:
             raise UserError(str(exc)) from exc
+        except OSError as exc:
+            raise UserError(*reversed(errors.describe_os(exc))) from exc
         except Exception as exc:
             if getattr(exc, "user_facing", False):
-                raise UserError(str(exc)) from exc
+                raise UserError(str(exc), getattr(exc, "exit_code", None)) from exc
             raise
+
+
+def _subcommand_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--db` after the verb: the same as before it (the later one wins)."""
+    app = ctx.find_object(App)
+    if value is not None and app is not None:
+        app.settings = app.settings.with_overrides(db=value)
+
+
+def _with_db_option(command: click.Command) -> click.Command:
+    if not any(p.name == "db_path" or "--db" in getattr(p, "opts", ()) for p in command.params):
+        command.params.append(click.Option(
+            ["--db", "db_path"], metavar="PATH", expose_value=False, callback=_subcommand_db,
+            help="Database file (the same as `mltrends --db PATH`)."))
+    return command
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,9 +109,9 @@ def ingest() -> None:
 for _name in COMMAND_MODULES:
     _module = importlib.import_module(f"mltrends.commands.{_name}")
     for _cmd in getattr(_module, "COMMANDS", []):
-        main.add_command(_cmd)
+        main.add_command(_with_db_option(_cmd))
     for _cmd in getattr(_module, "INGEST_COMMANDS", []):
-        ingest.add_command(_cmd)
+        ingest.add_command(_with_db_option(_cmd))
 
 
 if __name__ == "__main__":  # pragma: no cover

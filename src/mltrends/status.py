@@ -1,7 +1,15 @@
-"""`mltrends status`: freshness per source and the recent runs, from the published database."""
+"""`mltrends status`: freshness per source and the recent runs, from the published database.
+
+`check(report, limits)` turns the status into the problems a monitor alerts on: no
+database, a last refresh that failed, a source staler than its limit (`[status]
+max_age_days` in mltrends.toml, per source; 0 turns a source's check off).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +27,7 @@ SOURCE_TABLES = {
     "github": ("github_repos", "github_owners", "github_manifests", "github_star_snapshots"),
     "pypi": ("pypi_downloads", "pypi_versions", "pypi_dependents"),
 }
+DEFAULT_MAX_AGE_DAYS = 2.0  # a daily refresh may miss one day before the check alerts
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
@@ -35,8 +44,6 @@ def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -
     running = None
     if lock and lock.get("pid"):
         try:
-            import os
-
             os.kill(int(lock["pid"]), 0)
             running = lock
         except (ProcessLookupError, ValueError):
@@ -70,10 +77,67 @@ def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -
             "select run_id, command, status, started_at, finished_at, rows, error from runs "
             "order by started_at desc limit ?", [n_runs])
         names = [d[0] for d in cur.description]
-        result["runs"] = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        result["runs"] = [_plain_run(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+        last = con.execute(
+            "select run_id, status, started_at, finished_at, notes, error from runs "
+            "where command = 'refresh' order by started_at desc limit 1").fetchall()
+        result["last_refresh"] = None
+        if last:
+            run_id, run_status, started, finished, notes, error = last[0]
+            failed = [r[0].removeprefix("refresh:") for r in con.execute(
+                "select command from runs where command like 'refresh:%' and status = 'failed' "
+                "and started_at >= ? and started_at <= ? order by started_at",
+                [started, finished or now]).fetchall()]
+            ok = run_status == "succeeded" and not failed
+            result["last_refresh"] = {"run_id": run_id, "status": "succeeded" if ok else "failed",
+                                      "started_at": started, "finished_at": finished,
+                                      "failed_steps": failed, "error": error, "notes": notes or None}
     finally:
         con.close()
     return result
+
+
+def _plain_run(run: dict[str, Any]) -> dict[str, Any]:
+    """A run row with its JSON column as a value, not a string holding JSON."""
+    if isinstance(run.get("rows"), str):
+        with contextlib.suppress(ValueError):
+            run["rows"] = json.loads(run["rows"])
+    return run
+
+
+def max_age_days(settings: Settings) -> dict[str, float]:
+    """The staleness limit per source: [status] max_age_days = 2, or a table per source."""
+    section = settings.section("status") if hasattr(settings, "section") else {}
+    value = section.get("max_age_days", DEFAULT_MAX_AGE_DAYS)
+    if isinstance(value, dict):
+        return {s: float(value.get(s, DEFAULT_MAX_AGE_DAYS)) for s in SOURCE_TABLES}
+    return {s: float(value) for s in SOURCE_TABLES}
+
+
+def check(report: dict[str, Any], limits: dict[str, float]) -> list[str]:
+    """What a monitor should alert on, one sentence each; empty when all is well."""
+    if report.get("error"):
+        return [report["error"]]
+    problems = []
+    last = report.get("last_refresh")
+    if last and last["status"] != "succeeded":
+        steps = ", ".join(last["failed_steps"]) or "the refresh itself"
+        problems.append(f"the last refresh ({last['started_at']:%Y-%m-%d %H:%M} UTC) failed: {steps}")
+    for source, info in report["sources"].items():
+        limit = limits.get(source, DEFAULT_MAX_AGE_DAYS)
+        if limit <= 0:
+            continue
+        age = info["staleness_days"]
+        if age is None:
+            problems.append(f"source {source} has never been refreshed successfully")
+        elif age > limit:
+            problems.append(f"source {source} is {age:g} days old (limit {limit:g})")
+    return problems
+
+
+def days(value: float | None) -> str:
+    """Staleness for people: 0 is 0, unknown is 'never'."""
+    return "never" if value is None else f"{value:g}"
 
 
 def print_status(report: dict[str, Any]) -> None:
@@ -89,7 +153,7 @@ def print_status(report: dict[str, Any]) -> None:
         table.add_column(col)
     for source, info in report["sources"].items():
         rows = ", ".join(f"{t} {n:,}" if n is not None else f"{t} -" for t, n in info["rows"].items())
-        table.add_row(source, str(info["last_success"] or "never"), str(info["staleness_days"] or "-"),
+        table.add_row(source, str(info["last_success"] or "never"), days(info["staleness_days"]),
                       rows, str(info["last_failure"] or ""))
     out.print(table)
     runs = Table(title="recent runs")
