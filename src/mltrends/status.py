@@ -20,13 +20,8 @@ from rich.table import Table
 
 from mltrends import db, publish
 from mltrends.config import Settings
+from mltrends.sources.registry import SOURCES
 
-SOURCE_TABLES = {
-    "pwc": ("pwc_papers", "pwc_paper_repos"),
-    "hf": ("hf_papers",),
-    "github": ("github_repos", "github_owners", "github_manifests", "github_star_snapshots"),
-    "pypi": ("pypi_downloads", "pypi_versions", "pypi_dependents"),
-}
 DEFAULT_MAX_AGE_DAYS = 2.0  # a daily refresh may miss one day before the check alerts
 
 
@@ -55,23 +50,20 @@ def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -
         return result
     con = db.connect(settings.db, read_only=True)
     try:
-        for source, tables in SOURCE_TABLES.items():
-            rows = con.execute(
-                "select max(finished_at) from runs where status = 'succeeded' and "
-                "(source = ? or command = ? or command like ?)",
-                [source, f"refresh:{source}", f"ingest {source}%"],
-            ).fetchall()
-            last = rows[0][0]
+        for src in SOURCES:
+            source = src.name
+            last = con.execute(
+                "select max(finished_at) from runs where status = 'succeeded' and source = ?", [source],
+            ).fetchall()[0][0]
             failed = con.execute(
-                "select max(finished_at) from runs where status <> 'succeeded' and status <> 'running' and "
-                "(source = ? or command = ? or command like ?)",
-                [source, f"refresh:{source}", f"ingest {source}%"],
+                "select max(finished_at) from runs where status <> 'succeeded' and status <> 'running' "
+                "and source = ?", [source],
             ).fetchall()[0][0]
             result["sources"][source] = {
                 "last_success": last,
                 "last_failure": failed,
                 "staleness_days": None if last is None else round((now - last).total_seconds() / 86400, 2),
-                "rows": {t: _count(con, t) for t in tables},
+                "rows": {t: _count(con, t) for t in src.tables},
             }
         cur = con.execute(
             "select run_id, command, status, started_at, finished_at, rows, error from runs "
@@ -110,8 +102,8 @@ def max_age_days(settings: Settings) -> dict[str, float]:
     section = settings.section("status") if hasattr(settings, "section") else {}
     value = section.get("max_age_days", DEFAULT_MAX_AGE_DAYS)
     if isinstance(value, dict):
-        return {s: float(value.get(s, DEFAULT_MAX_AGE_DAYS)) for s in SOURCE_TABLES}
-    return {s: float(value) for s in SOURCE_TABLES}
+        return {s: float(value.get(s, DEFAULT_MAX_AGE_DAYS)) for s in (src.name for src in SOURCES)}
+    return {s: float(value) for s in (src.name for src in SOURCES)}
 
 
 def check(report: dict[str, Any], limits: dict[str, float]) -> list[str]:

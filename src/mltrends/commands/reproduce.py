@@ -8,7 +8,6 @@ from mltrends import db
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 @click.command("reproduce")
