@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 import duckdb
@@ -81,7 +82,9 @@ def _with_db_option(command: click.Command) -> click.Command:
               help="Database file [env MLTRENDS_DB; default data/mltrends.duckdb].")
 @click.option("--config", "config_file", metavar="FILE", default=None,
               help="Settings file [env MLTRENDS_CONFIG; default ./mltrends.toml].")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only warnings and errors; library warnings (e.g. HTTP retries) go to mltrends.log "
+                   "next to the working database instead.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @click.pass_context
 def main(ctx: click.Context, db_path: str | None, config_file: str | None, quiet: bool,
@@ -96,6 +99,7 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, quiet
         settings = load_settings(config_file, db=db_path)
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
+    console.set_log_file(Path(settings.work_db).parent / "mltrends.log")
     ctx.obj = App(settings=settings, quiet=quiet, verbose=verbose)
 
 

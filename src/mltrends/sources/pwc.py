@@ -106,11 +106,14 @@ def download(url: str, dest: Path, settings: Settings) -> int:
             if response.status_code != 200:
                 raise http.SourceError(f"GET {url}: HTTP {response.status_code}", url=url,
                                        status=response.status_code)
-            with open(dest, "wb") as fh:
+            expected = response.headers.get("content-length")
+            total = int(expected) if expected and expected.isdigit() else None
+            with open(dest, "wb") as fh, console.progress(f"download {Path(urlsplit(url).path).name}",
+                                                           total=total, unit="bytes") as meter:
                 for chunk in response.iter_content(1 << 20):
                     fh.write(chunk)
                     size += len(chunk)
-            expected = response.headers.get("content-length")
+                    meter.advance(len(chunk))
             if expected and expected.isdigit() and int(expected) != size and \
                     not response.headers.get("content-encoding"):
                 raise DumpError(f"{url}: download truncated ({size} of {expected} bytes)")
@@ -387,10 +390,11 @@ def _load_all(con: duckdb.DuckDBPyConnection, files: dict[str, DumpFile], fetche
         for kind, dump in files.items():
             try:
                 src = source_sql(con, dump, PAPER_FIELDS if kind == "papers" else LINK_FIELDS)
-                if kind == "papers":
-                    part = load_papers(con, src, dump.label, fetched_at, run_id, staged, abstracts)
-                else:
-                    part = load_links(con, src, dump.label, fetched_at, run_id)
+                with console.watch_query(con, f"load {kind} dump"):
+                    if kind == "papers":
+                        part = load_papers(con, src, dump.label, fetched_at, run_id, staged, abstracts)
+                    else:
+                        part = load_links(con, src, dump.label, fetched_at, run_id)
             except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException,
                     duckdb.SerializationException) as exc:
                 raise _read_error(dump, exc) from exc
