@@ -3,7 +3,7 @@ which framework they really import (and whether they touch a GPU when one is pre
 
     run(con, settings, sample=50, seed=1)                      # stratified sample from the marts
     run(con, settings, repos_file="repos.jsonl")               # an explicit list
-    run(con, settings, local_repos_dir="data/demo/repos", no_install=True, workers=2)  # demo
+    run(con, settings.with_overrides(reproduce={"no_install": True}), local_repos_dir=DIR)
 """
 
 from __future__ import annotations
@@ -49,14 +49,12 @@ def select_jobs(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: i
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | None = None,
         seed: int = 0, repos_file: str | None = None, local_repos_dir: str | None = None,
-        jobs: Sequence[Job] | None = None, no_install: bool = False,
-        allow_network_install: bool = False, allow_unsandboxed: bool | None = None,
-        executor: str = "local", workers: int = 1, ray_address: str | None = None,
-        timeout: float = 60.0, import_timeout: float = 60.0, install_timeout: float = 600.0,
-        memory_mb: int = 4096, nproc: int = 256, find_links: Sequence[str] = (),
-        work_dir: str | None = None, keep_workspaces: bool = False, run_id: str | None = None,
+        jobs: Sequence[Job] | None = None, run_id: str | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, int]:
     """Run the reproduction job; returns rows written per table.
+
+    How it runs (executor, workers, limits, installs) is `settings.reproduce`
+    (`[reproduce]` in mltrends.toml; the CLI flags override it).
 
     Exactly one source of repos: `sample` (stratified, with `seed`), `repos_file` (JSON
     lines), `local_repos_dir` (`<owner>__<name>/` directories) or `jobs`. Without a
@@ -66,24 +64,26 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     `{settings.reports_dir}/reproductions/<run_id>/`.
     """
     run_id = run_id or db.new_run_id("reproduce")
+    options = settings.reproduce
+    allow_unsandboxed, executor, workers = options.allow_unsandboxed, options.executor, options.workers
+    work_dir, keep_workspaces = options.work_dir, options.keep_workspaces
     if allow_unsandboxed is None:
         allow_unsandboxed = local_repos_dir is not None
     mode = sandbox.choose_mode(allow_unsandboxed)
     chosen = select_jobs(con, settings, sample=sample, seed=seed, repos_file=repos_file,
                          local_repos_dir=local_repos_dir, jobs=jobs, run_id=run_id)
-    options = settings.section("reproduce")
-    links = tuple(str(Path(p).resolve()) for p in (*find_links, *options.get("find_links", [])))
-    work_dir = work_dir or options.get("work_dir")
+    links = tuple(str(Path(p).resolve()) for p in options.find_links)
     root = workspace.make_root(work_dir)
-    cfg = Config(run_id=run_id, work_root=str(root), python=options.get("python", sys.executable),
-                 no_install=no_install, allow_network_install=allow_network_install, mode=mode,
-                 timeout=timeout, import_timeout=import_timeout, install_timeout=install_timeout,
-                 memory_mb=memory_mb, nproc=nproc, find_links=links,
-                 keep_workspaces=keep_workspaces, executor=executor)
+    cfg = Config(run_id=run_id, work_root=str(root), python=options.python or sys.executable,
+                 no_install=options.no_install, allow_network_install=options.allow_network_install,
+                 mode=mode, timeout=options.timeout, import_timeout=options.import_timeout,
+                 install_timeout=options.install_timeout, memory_mb=options.memory_mb,
+                 nproc=options.nproc, find_links=links, keep_workspaces=keep_workspaces,
+                 executor=executor)
     console.info(f"reproduce: {len(chosen)} repos, executor {executor}, {workers} worker(s), "
                  f"sandbox {mode}")
     if executor == "ray":
-        stream = executors.run_ray(chosen, cfg, workers=workers, address=ray_address)
+        stream = executors.run_ray(chosen, cfg, workers=workers, address=options.ray_address)
     elif executor == "local":
         stream = executors.run_local(chosen, cfg, workers=workers)
     else:
