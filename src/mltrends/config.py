@@ -81,6 +81,12 @@ class ReproduceSettings(Area):
     python: str | None = None
 
 
+class StatusSettings(Area):
+    # `status --check` fails for a source whose last success is older than this many days:
+    # one number for every source, or a table per source (a missing source gets 2; 0: unchecked)
+    max_age_days: float | dict[str, float] = Field(2.0, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="MLTRENDS_",
                                       env_nested_delimiter="__", validate_default=False)
@@ -119,6 +125,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
+    status: StatusSettings = StatusSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A validated copy with the non-None overrides applied (CLI flags; an area as a dict)."""

@@ -19,10 +19,10 @@ from rich.console import Console
 from rich.table import Table
 
 from mltrends import db, publish
-from mltrends.config import Settings
+from mltrends.config import Settings, StatusSettings
 from mltrends.sources.registry import SOURCES
 
-DEFAULT_MAX_AGE_DAYS = 2.0  # a daily refresh may miss one day before the check alerts
+DEFAULT_MAX_AGE_DAYS: float = StatusSettings.model_fields["max_age_days"].default
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
@@ -98,12 +98,11 @@ def _plain_run(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def max_age_days(settings: Settings) -> dict[str, float]:
-    """The staleness limit per source: [status] max_age_days = 2, or a table per source."""
-    section = settings.section("status") if hasattr(settings, "section") else {}
-    value = section.get("max_age_days", DEFAULT_MAX_AGE_DAYS)
+    """The staleness limit per source ([status] max_age_days: one number, or one per source)."""
+    value = settings.status.max_age_days
     if isinstance(value, dict):
-        return {s: float(value.get(s, DEFAULT_MAX_AGE_DAYS)) for s in (src.name for src in SOURCES)}
-    return {s: float(value) for s in (src.name for src in SOURCES)}
+        return {s.name: float(value.get(s.name, DEFAULT_MAX_AGE_DAYS)) for s in SOURCES}
+    return {s.name: float(value) for s in SOURCES}
 
 
 def check(report: dict[str, Any], limits: dict[str, float]) -> list[str]:
