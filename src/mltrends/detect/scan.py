@@ -9,10 +9,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from mltrends.detect import manifests as mf
+from mltrends.detect import purpose
 from mltrends.detect.imports import PyScan, relevant_pattern, scan_notebook, scan_python
 from mltrends.detect.model import DetectionResult, Evidence, canonical_package, load_mapping
 from mltrends.detect.model import Mapping as FrameworkMap
 from mltrends.detect.scoring import score
+from mltrends.detect.tpu import tpu_evidence, with_tpu
 from mltrends.detect.tree import Tree, file_kind, gitmodule_paths, list_tree, tree_of_paths
 
 CONTEXT_RANK = {"required": 0, "optional": 1, "dev": 2, "docs": 3}
@@ -43,6 +45,7 @@ class Scan:
         self.mapping = mapping or load_mapping()
         self.relevant = relevant_pattern(list(self.mapping.imports) + list(self.mapping.multi))
         self.evidence: list[Evidence] = []
+        self.tpu: list[Evidence] = []  # TPU code paths: recorded beside the score, never in it
         self.backends: list[Evidence] = []
         self.stats: Counter[str] = Counter()
         self.requirements: dict[str, tuple[list[mf.Req], list[tuple[str, int]], str]] = {}
@@ -60,7 +63,9 @@ class Scan:
                 self.add(rel, kind)
         self._emit_requirements()
         self.stats["files_skipped"] += self.tree.skipped
-        return score(self.evidence, self.backends, self.mapping, dict(self.stats))
+        self.stats["optional_only_evidence"] += purpose.demote_optional(
+            self.evidence, purpose.is_library([rel for rel, _ in files]))
+        return with_tpu(score(self.evidence, self.backends, self.mapping, dict(self.stats)), self.tpu)
 
     def add(self, rel: str, kind: str) -> None:
         self.seen.add(rel)
@@ -74,6 +79,7 @@ class Scan:
 
     # --- code -----------------------------------------------------------------------
     def _python(self, rel: str, data: bytes) -> None:
+        self.tpu += tpu_evidence(rel, data)
         scan = scan_python(data, self.relevant)
         if scan is not None:
             self.stats["files_parsed"] += 1
@@ -84,6 +90,7 @@ class Scan:
         self._reqs(rel, mf.parse_setup_py(data), "manifest")
 
     def _notebook(self, rel: str, data: bytes) -> None:
+        self.tpu += tpu_evidence(rel, data)
         cells, broken = scan_notebook(data, self.relevant)
         self.stats["notebooks_fallback" if broken else "notebooks"] += 1
         path_ctx = self.tree.path_context(rel, code=True)
