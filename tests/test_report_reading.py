@@ -38,8 +38,8 @@ def _data_values(spec: dict) -> list[dict]:
 
 
 def test_the_yearly_view_leads_when_quarters_are_thin(fixture_con):
-    thick = research(Context(ReportData(fixture_con), demo=True))
-    assert [c.name for c in thick.charts][0] == "research_share_quarterly"
+    thick = [c.name for c in research(Context(ReportData(fixture_con), demo=True)).charts]
+    assert "research_share_quarterly" in thick and "research_share_yearly" not in thick
     fixture_con.execute(f"update framework_share_quarterly set total_papers = {SMALL_QUARTER // 4}, "
                         f"papers = round(share * {SMALL_QUARTER // 4})")
     thin = research(Context(ReportData(fixture_con), demo=True))
