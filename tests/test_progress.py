@@ -14,7 +14,7 @@ import duckdb
 
 from mltrends import console
 from mltrends.localserver import LocalServer, Response
-from mltrends.sources import pwc
+from mltrends.sources import pwc_archive
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
 
@@ -38,8 +38,8 @@ def test_a_download_reports_bytes_rate_and_what_is_left(tmp_path, settings, capl
     monkeypatch.setitem(console._state, "quiet", False)
     caplog.set_level(logging.INFO, logger="mltrends")
     with LocalServer(handler) as srv:
-        size = pwc.download(srv.url + "/links.json.gz", tmp_path / "links.json.gz", settings)
-    assert size == len(body) == (tmp_path / "links.json.gz").stat().st_size
+        path = pwc_archive._download_url(srv.url + "/links.json.gz", settings)
+    assert path.read_bytes() == body
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("download links.json.gz")]
     assert lines, caplog.text
     assert lines[-1].startswith(f"download links.json.gz: {console.human_bytes(len(body))} of ")

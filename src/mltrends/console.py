@@ -104,14 +104,15 @@ def human_bytes(n: float) -> str:
     return f"{n:,.1f} GB"
 
 
-def progress_line(label: str, done: float, total: float | None, seconds: float, unit: str = "") -> str:
-    """One plain progress line: done of total (percent), rate, time left."""
+def progress_line(label: str, done: float, total: float | None, seconds: float, unit: str = "",
+                  base: float = 0.0) -> str:
+    """One plain progress line: done of total (percent), rate (of what was done since `base`), time left."""
     if unit == "%":
         text = f"{label}: {done:.0f}%"
         return text + (f", done in {_duration(seconds)}" if done >= 100 else f", {_duration(seconds)} so far")
     as_bytes = unit == "bytes"
     show = human_bytes if as_bytes else (lambda n: f"{n:,.0f}")
-    rate = done / seconds if seconds > 0 else 0.0
+    rate = (done - base) / seconds if seconds > 0 else 0.0
     text = f"{label}: {show(done)}"
     if total:
         text += f" of {show(total)} ({done / total:.0%})"
@@ -139,9 +140,10 @@ def _duration(seconds: float) -> str:
 class Meter:
     """A progress meter advanced by hand: `advance(n)`; `total` may be set late."""
 
-    def __init__(self, label: str, total: float | None, unit: str, bar: Any = None, task: Any = None) -> None:
+    def __init__(self, label: str, total: float | None, unit: str, bar: Any = None, task: Any = None,
+                 done: float = 0.0) -> None:
         self.label, self.total, self.unit = label, total, unit
-        self.done = 0.0
+        self.done = self.base = done
         self.started = self._last = time.monotonic()
         self.logged = -1.0
         self._bar, self._task = bar, task
@@ -155,17 +157,19 @@ class Meter:
             log.info(self.line())
 
     def line(self) -> str:
-        return progress_line(self.label, self.done, self.total, time.monotonic() - self.started, self.unit)
+        return progress_line(self.label, self.done, self.total, time.monotonic() - self.started, self.unit,
+                             self.base)
 
 
 @contextlib.contextmanager
-def progress(label: str, total: float | None = None, unit: str = "") -> Iterator[Meter]:
+def progress(label: str, total: float | None = None, unit: str = "", done: float = 0.0) -> Iterator[Meter]:
     """A meter for long work: a rich bar on a terminal, a log line every LOG_EVERY s elsewhere.
 
-    unit="bytes" shows sizes, transfer rate and time left (downloads).
+    unit="bytes" shows sizes, transfer rate and time left (downloads); `done` is work done
+    before (a resumed download), counted in the total but not in the rate.
     """
     if not interactive():
-        meter = Meter(label, total, unit)
+        meter = Meter(label, total, unit, done=done)
         yield meter
         if not _state["quiet"] and (meter.done or meter.total) and meter.logged != meter.done:
             log.info(meter.line())
@@ -177,8 +181,8 @@ def progress(label: str, total: float | None = None, unit: str = "") -> Iterator
         columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn(unit), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        meter = Meter(label, total, unit, bar, task)
+        task = bar.add_task(label, total=total, completed=done)
+        meter = Meter(label, total, unit, bar, task, done=done)
         yield meter
     info(meter.line())
 
