@@ -100,3 +100,25 @@ if _DIR:
 
     sys.addaudithook(_hook)
     atexit.register(_at_exit)
+
+    # framework probes (what is built, what steps, where): events as JSON lines
+    def _event(event):
+        event["pid"] = os.getpid()
+        line = (json.dumps(event, default=str) + "\n").encode()
+        try:
+            fd = os.open(os.path.join(_DIR, "events.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+
+    try:
+        import _mltrends_probes
+    except Exception:  # the probes are evidence, never a reason to fail the run
+        _mltrends_probes = None
+    if _mltrends_probes is not None:
+        _event({"event": "start", "argv": sys.argv[:8]})
+        _mltrends_probes.install(_event)
+        atexit.register(_mltrends_probes.at_exit)
