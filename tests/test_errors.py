@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from mltrends import db, errors
 from mltrends.cli import main
+from mltrends.sources.registry import SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
@@ -159,7 +160,7 @@ def _runs_db(path: Path, ages: dict[str, float], refresh_failed: bool = False) -
 
 def test_status_check_passes_when_everything_is_fresh(tmp_path):
     path = tmp_path / "fresh.duckdb"
-    _runs_db(path, {"pwc": 0, "hf": 0, "github": 0.5, "pypi": 1})
+    _runs_db(path, {src.name: 0 for src in SOURCES} | {"github": 0.5, "pypi": 1})
     result = run(["--db", str(path), "status", "--check"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ok: ")
@@ -171,7 +172,8 @@ def test_status_check_passes_when_everything_is_fresh(tmp_path):
 
 def test_status_check_names_each_stale_source_and_the_failed_refresh(tmp_path):
     path = tmp_path / "stale.duckdb"
-    _runs_db(path, {"pwc": 0, "hf": 5, "github": 0}, refresh_failed=True)
+    others = {src.name: 0 for src in SOURCES if src.name not in ("pwc", "hf", "github", "pypi")}
+    _runs_db(path, {"pwc": 0, "hf": 5, "github": 0, **others}, refresh_failed=True)
     config = tmp_path / "mltrends.toml"
     config.write_text("[status.max_age_days]\nhf = 6\ngithub = 2\npypi = 2\n")
     result = run(["--db", str(path), "status", "--check"])
