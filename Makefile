@@ -15,7 +15,8 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,ray,torch]'
+	@echo "installing mltrends with its test tools, Ray and the CPU PyTorch into $(VENV) (the first time takes minutes):"
+	$(BIN)/pip install --progress-bar on -e '.[test,ray,torch]'
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv with the project, its test tools, Ray and the CPU PyTorch

@@ -92,6 +92,12 @@ class RetentionSettings(Area):
     reproduction_logs_days: int = Field(0, ge=0)   # <reports_dir>/reproductions/<run_id>/
 
 
+class StatusSettings(Area):
+    # `status --check` fails for a source whose last success is older than this many days:
+    # one number for every source, or a table per source (a missing source gets 2; 0: unchecked)
+    max_age_days: float | dict[str, float] = Field(2.0, ge=0)
+
+
 class HubSettings(Area):
     since: date | None = None                       # first sweep only; None: a year ago
     max_requests: int = Field(100, ge=1)            # per refresh (--budget-hub overrides)
@@ -140,6 +146,7 @@ class Settings(BaseSettings):
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
     retention: RetentionSettings = RetentionSettings()
+    status: StatusSettings = StatusSettings()
     hub: HubSettings = HubSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -33,7 +33,7 @@ def missing_message(path: str | os.PathLike[str]) -> str:
 
 def connect_query(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     """Open the published file read-only with external access off and the configuration locked."""
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise NothingToRead(missing_message(path))
     return duckdb.connect(str(path), read_only=True, config=dict(LOCKDOWN))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -11,10 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import click
-from rich.console import Console
+import duckdb
 from rich.table import Table
 
-from mltrends import console
+from mltrends import console, errors, querying
 from mltrends import refresh as refresh_mod
 from mltrends import status as status_mod
 from mltrends.commands import App, pass_app
@@ -111,60 +110,82 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (plain nested JSON).")
 @click.option("--runs", "n_runs", default=10, show_default=True, help="How many recent runs to list.")
+@click.option("--check", is_flag=True,
+              help="A monitoring check: exit 1 when the last refresh failed or a source is staler "
+                   "than its limit ([status] max_age_days), 2 when there is no database; one line "
+                   "per problem.")
 @pass_app
-def status(app: App, as_json: bool, n_runs: int) -> None:
-    """Per source: last successful refresh, rows, staleness; the last runs and their errors."""
+def status(app: App, as_json: bool, n_runs: int, check: bool) -> None:
+    """Per source: last successful refresh, rows, staleness; the last runs and their errors.
+
+    Example for cron: mltrends status --check || mail -s "mltrends needs a look" you@example.org
+    """
     report = status_mod.collect(app.settings, n_runs=n_runs)
+    problems = status_mod.check(report, status_mod.max_age_days(app.settings))
+    report["problems"] = problems
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
-        return
-    status_mod.print_status(report)
+    elif check:
+        for problem in problems:
+            click.echo(f"problem: {problem}")
+        if not problems:
+            last = report.get("last_refresh") or {}
+            click.echo(f"ok: {report['database']}: last refresh {last.get('finished_at') or '?'} UTC "
+                       f"succeeded, every source within its age limit")
+    else:
+        status_mod.print_status(report)
+    if check and problems:
+        sys.exit(errors.USAGE if report.get("error") else errors.FAILED)
 
 
-@click.command()
-@click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("sql", required=False)
+@click.option("-f", "--file", "sql_file", metavar="PATH", default=None,
+              help="Read the SQL from this file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(querying.FORMATS), default=None,
+              help="Output format [default: table on a terminal, csv otherwise].")
 @click.option("--max-rows", default=200, show_default=True, help="Rows shown in table format.")
 @pass_app
-def query(app: App, sql: str, fmt: str, max_rows: int) -> None:
+def query(app: App, sql: str | None, sql_file: str | None, fmt: str | None, max_rows: int) -> None:
     """Run SQL on the published database (read-only) and print the result.
 
-    Example: mltrends query "select * from framework_share_quarterly order by quarter desc limit 9"
-    """
-    import duckdb
+    The SQL comes from the argument, from --file PATH, or from stdin (`-`, or nothing
+    given with stdin not a terminal). Leading `--` comments are fine.
 
+    \b
+    Examples:
+      mltrends query "select * from adoption_summary"
+      mltrends query --file sql/examples/jax_share_by_year.sql
+      mltrends query - < sql/examples/sector_shares.sql --format markdown
+    """
     from mltrends.readonly import connect_query
 
+    text, where = querying.read_sql(sql, sql_file)
     con = connect_query(app.settings.db)
     try:
-        cur = con.execute(sql)
-        if cur.description is None:
-            return
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        raise click.ClickException(f"query failed: {exc}") from exc
+        try:
+            cur = con.execute(text)
+            names = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall() if names else []
+        except duckdb.Error as exc:
+            _code, line = errors.describe_duckdb(exc, app.settings.db, where=where)
+            if _code == errors.SQL:
+                raise errors.QueryError(where, line.split(": ", 1)[1]) from exc
+            raise
     finally:
         con.close()
-    if fmt == "json":
-        for row in rows:
-            click.echo(json.dumps(dict(zip(names, row, strict=True)), default=str))
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
+    if not names:
+        return
+    terminal = sys.stdout.isatty()
+    fmt = fmt or ("table" if terminal else "csv")
+    width = shutil.get_terminal_size((100, 40)).columns
+    out = querying.render(querying.Result(names, rows), fmt, width=width, max_rows=max_rows)
+    if terminal and fmt == "table" and out.count("\n") > shutil.get_terminal_size((100, 40)).lines:
+        click.echo_via_pager(out)
     else:
-        table = Table(show_lines=False)
-        for n in names:
-            table.add_column(n)
-        for row in rows[:max_rows]:
-            table.add_row(*["" if v is None else str(v) for v in row])
-        Console(file=sys.stdout).print(table)
-        if len(rows) > max_rows:
-            click.echo(f"({len(rows) - max_rows} more rows; use --format csv)")
+        click.echo(out, nl=False)
 
 
 @click.command()

@@ -55,8 +55,12 @@ def _downloads(ctx: Context, sec: Section) -> None:
                      f"about equally often in {month:%B %Y}")
     sec.key_finding = title + f" ({count(top.downloads)} downloads)."
     sec.findings.append(sec.key_finding)
+    partial = sorted(set(df.loc[df["is_partial_month"].fillna(True).astype(bool), "month"]))
+    left_out = ("; months not fully observed are left out (" + ", ".join(f"{m:%b %Y}" for m in partial)
+                + ")") if partial and not full.empty else ""
     chart = charts.downloads_over_time(
-        df, title, ctx.subtitle("Sum over each framework's packages; dashed line: series break"),
+        full if not full.empty else df, title,
+        ctx.subtitle("Sum over each framework's packages; dashed line: series break" + left_out),
         (break_date, f"PyPI counting changed ({break_date:%Y-%m-%d})") if break_date else None)
     sec.charts.append(ChartItem("industry_downloads_monthly", title, chart, df))
     if break_date:
