@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import duckdb
 
-from mltrends import console, db
+from mltrends import console, db, errors
 from mltrends.config import Settings
 
 
@@ -40,6 +40,25 @@ class WorkFileMismatch(Exception):
     """The working file belongs to another published database."""
 
     user_facing = True
+
+
+class NotADatabase(Exception):
+    """--db names something that cannot be a DuckDB file (a directory)."""
+
+    user_facing = True
+    exit_code = errors.DATABASE
+
+
+def check_published(path: str | os.PathLike[str]) -> None:
+    """Refuse a --db that exists but cannot be a DuckDB file, naming the user's path."""
+    pub = Path(path)
+    if pub.is_dir():
+        raise NotADatabase(f"{path} is a directory, not a DuckDB database file (check --db)")
+    if pub.is_file() and pub.stat().st_size > 0:
+        with open(pub, "rb") as fh:
+            header = fh.read(12)
+        if header[8:12] != b"DUCK":  # DuckDB's file magic, after the 8-byte checksum
+            raise NotADatabase(f"{path} is not a DuckDB database file (check --db)")
 
 
 def work_db_for(settings: Settings) -> str:
@@ -130,10 +149,13 @@ def refresh_lock(work_db: str | os.PathLike[str], command: str = "refresh", wait
         fh.flush()
         os.fsync(fh.fileno())
         info.update(record)
-        yield info
-        fh.seek(0)
-        fh.truncate()
-        fh.flush()
+        try:
+            yield info
+        finally:
+            # An exception is not a kill: the lock is released cleanly, so clear its record.
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
@@ -227,6 +249,7 @@ def writing(settings: Settings, command: str, wait: bool = False) -> Iterator[du
     except for an error that says it kept partial progress on purpose (a non-empty
     `rows` attribute, e.g. a source stopped by its rate limit): that is published too.
     """
+    check_published(settings.db)
     work = work_db_for(settings)
     with refresh_lock(work, command, wait=wait) as lock:
         con = begin(settings, lock)
