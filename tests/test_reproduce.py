@@ -8,6 +8,7 @@ category, and the machine must be left as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -196,14 +197,17 @@ def test_credentials_are_not_visible(hostile):
 def test_writes_outside_the_workspace_fail(hostile):
     rec = hostile["records"]["fixtures/write_outside"]
     assert (rec["stage_reached"], rec["failure_category"]) == (1, "entrypoint")
-    assert "Read-only file system" in rec["stages"][-1]["detail"]
+    detail = rec["stages"][-1]["detail"]
+    # bubblewrap shows nothing of the host's /tmp; the fallback launcher mounts it read-only
+    assert "No such file or directory" in detail or "Read-only file system" in detail
     assert not (hostile["target"] / "escaped.txt").exists()
     assert not any(Path(p).exists() for p in ESCAPES)
 
 
 def test_fork_bomb_is_contained(hostile):
     rec = hostile["records"]["fixtures/fork_bomb"]
-    assert (rec["stage_reached"], rec["failure_category"]) == (1, "timeout")
+    # stopped by the clock or by the memory watchdog (the forks add up), never by finishing
+    assert rec["stage_reached"] == 1 and rec["failure_category"] in ("timeout", "killed")
     left = [p for uid in range(sandbox.UID_BASE, sandbox.UID_BASE + 8)
             for p in sandbox.uid_processes(uid)]
     assert left == []
@@ -222,9 +226,9 @@ def test_records_table_and_json_files(ordinary, hostile, env_module):
                               "where run_id in ('ordinary', 'hostile')").fetchall()[0]
     assert n == distinct == 10
     files = sorted((Path(settings.reports_dir) / "reproductions" / "hostile").glob("*.json"))
-    assert [f.name for f in files] == ["fixtures__fork_bomb.json", "fixtures__hangs.json",
-                                       "fixtures__memory_hog.json", "fixtures__net_escape.json",
-                                       "fixtures__token_thief.json", "fixtures__write_outside.json"]
+    names = ["fork_bomb", "hangs", "memory_hog", "net_escape", "token_thief", "write_outside"]
+    assert sorted(f.name for f in files) == sorted(f"fixtures__{n}-" + hashlib.sha256(
+        f"fixtures/{n}".encode()).hexdigest()[:12] + ".json" for n in names)
     row = con.execute("select runtime_frameworks, gpu_touched, stage_reached from reproductions "
                       "where run_id = 'ordinary' and repo = 'fixtures/tf_label_torch'").fetchall()
     assert row == [(["pytorch"], None, 3)]

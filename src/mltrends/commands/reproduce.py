@@ -2,13 +2,57 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+
 import click
+import duckdb
 
 from mltrends import db
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = []
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C: sandboxes killed, run row closed as interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Close as interrupted the `reproduce` rows still `running` from a process that was
+    killed (SIGKILL leaves no chance to close them; DuckDB lets one process write, so a
+    running row from another pid is dead)."""
+    rows = con.execute("select run_id, args from runs where command = 'reproduce' "
+                       "and status = 'running'").fetchall()
+    stale = []
+    for run_id, args in rows:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            if json.loads(args or "{}").get("pid") == os.getpid():
+                continue
+        stale.append(run_id)
+    for run_id in stale:
+        con.execute("update runs set status = 'interrupted', finished_at = ?, "
+                    "error = 'the process ended without closing the run (killed)' "
+                    "where run_id = ?", [db.now_utc(), run_id])
+    return len(stale)
 
 
 @click.command("reproduce")
@@ -27,6 +71,11 @@ INGEST_COMMANDS: list[click.Command] = []
               help="Local wheel folder for installs (repeatable).")
 @click.option("--allow-unsandboxed", is_flag=True,
               help="Run repository code without isolation when no sandbox can be made.")
+@click.option("--sandbox", "sandbox_kind", type=click.Choice(["auto", "bwrap", "launcher"]),
+              default="auto", show_default=True,
+              help="bubblewrap, or the fallback launcher (auto: bubblewrap where it runs).")
+@click.option("--disk-mb", type=click.IntRange(min=64), default=8192, show_default=True,
+              help="Size cap of one repository's workspace (clone, venv, files it writes).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel repos (local executor; one GPU each when GPUs exist).")
@@ -49,7 +98,7 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
               find_links: tuple[str, ...], allow_unsandboxed: bool, executor: str, workers: int,
               ray_address: str | None, timeout: float, install_timeout: float, memory_mb: int,
               work_dir: str | None, keep_workspaces: bool, as_json: bool, summary: bool,
-              run_id: str | None) -> None:
+              run_id: str | None, sandbox_kind: str, disk_mb: int) -> None:
     """Run paper implementations in a sandbox and record the framework they really import.
 
     Each repo is cloned (shallow, commit recorded), detected statically, given an
@@ -79,8 +128,10 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
                 click.echo(json_line(record))
 
         args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir,
-                "no_install": no_install, "executor": executor, "workers": workers}
-        with db.recorded_run(con, "reproduce", args) as run:
+                "no_install": no_install, "executor": executor, "workers": workers,
+                "sandbox": sandbox_kind, "pid": os.getpid()}
+        close_abandoned_runs(con)
+        with db.recorded_run(con, "reproduce", args) as run, _sigterm_interrupts():
             rows = job.run(con, app.settings, sample=sample, seed=seed, repos_file=repos_file,
                            local_repos_dir=local_dir, no_install=no_install,
                            allow_network_install=allow_network_install,
@@ -88,7 +139,8 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
                            workers=workers, ray_address=ray_address, timeout=timeout,
                            install_timeout=install_timeout, memory_mb=memory_mb,
                            find_links=find_links, work_dir=work_dir,
-                           keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show)
+                           keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show,
+                           sandbox_kind=sandbox_kind, disk_mb=disk_mb)
             for table, n in rows.items():
                 run.add(table, n)
         if not as_json:

@@ -8,7 +8,6 @@ which framework they really import (and whether they touch a GPU when one is pre
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -55,7 +54,8 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
         timeout: float = 60.0, import_timeout: float = 60.0, install_timeout: float = 600.0,
         memory_mb: int = 4096, nproc: int = 256, find_links: Sequence[str] = (),
         work_dir: str | None = None, keep_workspaces: bool = False, run_id: str | None = None,
-        on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, int]:
+        on_record: Callable[[dict[str, Any]], None] | None = None, sandbox_kind: str = "auto",
+        disk_mb: int = 8192) -> dict[str, int]:
     """Run the reproduction job; returns rows written per table.
 
     Exactly one source of repos: `sample` (stratified, with `seed`), `repos_file` (JSON
@@ -63,22 +63,25 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     sandbox (not root, no user namespaces) it refuses unless allow_unsandboxed; that
     defaults to True only for a local_repos_dir (the bundled, trusted demo repos).
     Records go to `reproductions` (one transaction) and to
-    `{settings.reports_dir}/reproductions/<run_id>/`.
+    `{settings.reports_dir}/reproductions/<run_id>/`. sandbox_kind: `auto` (bubblewrap,
+    else the fallback launcher), `bwrap` or `launcher`. An interrupt (or SIGTERM, through
+    the CLI) ends every sandbox before it propagates.
     """
     run_id = run_id or db.new_run_id("reproduce")
     if allow_unsandboxed is None:
         allow_unsandboxed = local_repos_dir is not None
-    mode = sandbox.choose_mode(allow_unsandboxed)
+    mode = sandbox.choose_mode(allow_unsandboxed, sandbox_kind)
     chosen = select_jobs(con, settings, sample=sample, seed=seed, repos_file=repos_file,
                          local_repos_dir=local_repos_dir, jobs=jobs, run_id=run_id)
     options = settings.section("reproduce")
     links = tuple(str(Path(p).resolve()) for p in (*find_links, *options.get("find_links", [])))
     work_dir = work_dir or options.get("work_dir")
     root = workspace.make_root(work_dir)
+    workspace.sweep_stale(root if work_dir else root.parent)
     cfg = Config(run_id=run_id, work_root=str(root), python=options.get("python", sys.executable),
                  no_install=no_install, allow_network_install=allow_network_install, mode=mode,
                  timeout=timeout, import_timeout=import_timeout, install_timeout=install_timeout,
-                 memory_mb=memory_mb, nproc=nproc, find_links=links,
+                 memory_mb=memory_mb, nproc=nproc, find_links=links, disk_mb=disk_mb,
                  keep_workspaces=keep_workspaces, executor=executor)
     console.info(f"reproduce: {len(chosen)} repos, executor {executor}, {workers} worker(s), "
                  f"sandbox {mode}")
@@ -89,14 +92,21 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     else:
         raise NothingToRun(f"unknown executor {executor!r} (local or ray)")
     records = []
+    sandbox.STOPPING.clear()
     try:
         for record in console.track(stream, total=len(chosen), label="reproduce"):
             results.write_json(record, settings.reports_dir)
             records.append(record)
             if on_record is not None:
                 on_record(record)
+    except BaseException:
+        sandbox.stop_all()
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        raise
     finally:
         written = results.save(con, records)
         if not keep_workspaces and not work_dir:
-            shutil.rmtree(root, ignore_errors=True)
+            workspace.remove(workspace.Workspace(root))
     return {"reproductions": written}

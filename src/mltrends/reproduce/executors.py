@@ -51,8 +51,12 @@ def run_local(jobs: Sequence[Job], cfg: Config, workers: int = 1,
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reproduce") as pool:
         futures = [pool.submit(one, job) for job in jobs]
-        for future in futures:
-            yield future.result()
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # closed early (an interrupt): start nothing more
+            for future in futures:
+                future.cancel()
 
 
 def _ray_task(job: Job, cfg: Config) -> Record:

@@ -31,7 +31,8 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
     run_id = run_id or latest_run_id(con)
     rows = con.execute(
         "select repo, claimed_framework, static_primary, runtime_frameworks, stage_reached, "
-        "failure_category, gpu_present, gpu_touched from reproductions where run_id = ? order by repo",
+        "failure_category, gpu_present, gpu_touched, coalesce(isolation, sandbox, 'unknown') "
+        "from reproductions where run_id = ? order by repo",
         [run_id]).fetchall()
     n = len(rows)
     stages = []
@@ -46,6 +47,7 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
         stages.append({"stage": label, "reached": k, "n": m,
                        "rate": k / m if m else None, "ci_low": low, "ci_high": high})
     failures = Counter(r[5] or "none" for r in rows)
+    isolation = Counter(r[8] for r in rows)
     observed = [r for r in rows if r[3]]
     matrices = {}
     for source, index in (("claimed", 1), ("static", 2)):
@@ -59,6 +61,7 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
             "ci_low": low, "ci_high": high,
         }
     return {"run_id": run_id, "repos": n, "stages": stages, "failures": dict(failures),
+            "isolation": dict(isolation),
             "gpu_present": any(r[6] for r in rows), "confusion": matrices}
 
 
@@ -92,6 +95,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         out.append(f"  {s['stage']:<24} {s['reached']:>4}/{s['n']:<4} {_pct(s['rate'])}"
                    f"  [{_pct(s['ci_low'])}, {_pct(s['ci_high'])}]")
     out += ["", "Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["failures"].items()))]
+    out += ["Isolation: " + "; ".join(f"{k}: {v} repos" for k, v in sorted(summary["isolation"].items()))]
     for source, title in (("claimed", "claimed label (PwC)"), ("static", "static detection")):
         m = summary["confusion"][source]
         out += ["", f"Confusion matrix, {title} vs runtime framework "
