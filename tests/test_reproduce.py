@@ -261,6 +261,9 @@ def test_cli_repos_file_json_and_summary(remotes, tmp_path):
     assert s2.split()[3:5] == ["2/2", "100.0%"]
     assert "claimed label (PwC) vs runtime framework (1 repos" in summary.output
     assert "accuracy 0/1" in summary.output and "tensorflow" in summary.output
+    isolation = next(line for line in summary.output.splitlines() if line.startswith("Isolation: "))
+    expected = "bubblewrap" if sandbox.available_mode() == "bwrap" else "fallback launcher"
+    assert isolation.startswith(f"Isolation: {expected}") and isolation.endswith(": 2 repos")
     con = db.connect(str(dbfile))
     try:
         rejected = con.execute("select reason from rejected_records "

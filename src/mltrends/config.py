@@ -108,6 +108,7 @@ def load_settings(
                 extra[key] = value
             else:
                 raise ConfigError(f"{path}: unknown setting {key!r}")
+        extra["_meta"] = {"config_file": str(path.resolve())}
     elif explicit:
         raise ConfigError(f"config file {path} does not exist")
 

@@ -74,6 +74,8 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> int:
 @click.option("--sandbox", "sandbox_kind", type=click.Choice(["auto", "bwrap", "launcher"]),
               default="auto", show_default=True,
               help="bubblewrap, or the fallback launcher (auto: bubblewrap where it runs).")
+@click.option("--python", "python", metavar="PATH",
+              help="Interpreter of the shared base environment (default: this one).")
 @click.option("--disk-mb", type=click.IntRange(min=64), default=8192, show_default=True,
               help="Size cap of one repository's workspace (clone, venv, files it writes).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
@@ -98,7 +100,7 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
               find_links: tuple[str, ...], allow_unsandboxed: bool, executor: str, workers: int,
               ray_address: str | None, timeout: float, install_timeout: float, memory_mb: int,
               work_dir: str | None, keep_workspaces: bool, as_json: bool, summary: bool,
-              run_id: str | None, sandbox_kind: str, disk_mb: int) -> None:
+              run_id: str | None, sandbox_kind: str, disk_mb: int, python: str | None) -> None:
     """Run paper implementations in a sandbox and record the framework they really import.
 
     Each repo is cloned (shallow, commit recorded), detected statically, given an
@@ -140,7 +142,7 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
                            install_timeout=install_timeout, memory_mb=memory_mb,
                            find_links=find_links, work_dir=work_dir,
                            keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show,
-                           sandbox_kind=sandbox_kind, disk_mb=disk_mb)
+                           sandbox_kind=sandbox_kind, disk_mb=disk_mb, python=python)
             for table, n in rows.items():
                 run.add(table, n)
         if not as_json:

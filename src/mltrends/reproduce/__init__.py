@@ -8,7 +8,9 @@ which framework they really import (and whether they touch a GPU when one is pre
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,24 @@ __all__ = ["Config", "Job", "format_summary", "reproduce_one", "run", "summarize
 
 class NothingToRun(ValueError):
     user_facing = True
+
+
+class UntrustedSetting(ValueError):
+    user_facing = True
+
+
+def trusted_program(settings: Settings, key: str, value: str) -> str:
+    """A program named in the config file, accepted only when the running user owns that
+    file and nobody else can write it (a mltrends.toml dropped in the current directory
+    must not choose what runs as root)."""
+    path = settings.section("_meta").get("config_file")
+    info = os.stat(path) if path and os.path.exists(path) else None
+    if info is None or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise UntrustedSetting(
+            f"{path or 'the config file'}: [reproduce] {key} names a program, and the file is "
+            "not owned by the running user or is writable by others; pass it on the command "
+            "line instead")
+    return value
 
 
 def select_jobs(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | None,
@@ -55,7 +75,7 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
         memory_mb: int = 4096, nproc: int = 256, find_links: Sequence[str] = (),
         work_dir: str | None = None, keep_workspaces: bool = False, run_id: str | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None, sandbox_kind: str = "auto",
-        disk_mb: int = 8192) -> dict[str, int]:
+        disk_mb: int = 8192, python: str | None = None) -> dict[str, int]:
     """Run the reproduction job; returns rows written per table.
 
     Exactly one source of repos: `sample` (stratified, with `seed`), `repos_file` (JSON
@@ -68,17 +88,19 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     the CLI) ends every sandbox before it propagates.
     """
     run_id = run_id or db.new_run_id("reproduce")
+    options = settings.section("reproduce")
+    if python is None and options.get("python"):
+        python = trusted_program(settings, "python", str(options["python"]))
+    work_dir = work_dir or options.get("work_dir")
+    workspace.sweep_stale(Path(work_dir) if work_dir else Path(tempfile.gettempdir()))
     if allow_unsandboxed is None:
         allow_unsandboxed = local_repos_dir is not None
     mode = sandbox.choose_mode(allow_unsandboxed, sandbox_kind)
     chosen = select_jobs(con, settings, sample=sample, seed=seed, repos_file=repos_file,
                          local_repos_dir=local_repos_dir, jobs=jobs, run_id=run_id)
-    options = settings.section("reproduce")
     links = tuple(str(Path(p).resolve()) for p in (*find_links, *options.get("find_links", [])))
-    work_dir = work_dir or options.get("work_dir")
     root = workspace.make_root(work_dir)
-    workspace.sweep_stale(root if work_dir else root.parent)
-    cfg = Config(run_id=run_id, work_root=str(root), python=options.get("python", sys.executable),
+    cfg = Config(run_id=run_id, work_root=str(root), python=python or sys.executable,
                  no_install=no_install, allow_network_install=allow_network_install, mode=mode,
                  timeout=timeout, import_timeout=import_timeout, install_timeout=install_timeout,
                  memory_mb=memory_mb, nproc=nproc, find_links=links, disk_mb=disk_mb,

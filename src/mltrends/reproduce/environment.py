@@ -137,7 +137,7 @@ def install(ws: Workspace, base_python: str, *, mode: str, uid: int | None,
     else:
         target = ["-e", str(manifest.parent)]
     links = list(find_links)
-    if network and reqs is not None:
+    if network and reqs is not None and plain_requirements(reqs):
         wheels, failed = _download(ws, base_python, reqs, mode=mode, uid=uid, limits=limits,
                                    expose=expose)
         if failed is not None:

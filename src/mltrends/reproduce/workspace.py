@@ -24,9 +24,12 @@ import shutil
 import stat
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mltrends.detect.limits import read_inside
 
 HERE = Path(__file__).resolve().parent
 TOOLS = {"sitecustomize.py": HERE / "tracer" / "sitecustomize.py",
@@ -190,11 +193,26 @@ def hand_over(ws: Workspace, uid: int | None) -> None:
         top = ws.root / name
         if not top.exists():
             continue
-        os.chown(top, uid, uid)
-        for dirpath, dirnames, filenames in os.walk(top):
-            for entry in dirnames + filenames:
-                with contextlib.suppress(FileNotFoundError):
-                    os.lchown(os.path.join(dirpath, entry), uid, uid)
+        for fd, files, dirs in walk_fds(top):
+            os.fchown(fd, uid, uid)
+            for name in files + dirs:
+                with contextlib.suppress(OSError):
+                    os.chown(name, uid, uid, dir_fd=fd, follow_symlinks=False)
+
+
+def walk(top: Path) -> Iterator[str]:
+    """Every path below top, without recursion and without following symlinks (paths past
+    PATH_MAX are left out; walk_fds reaches any depth)."""
+    stack = [str(top)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    yield entry.path
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
 
 
 def _git(args: list[str], cwd: Path | None, timeout: float) -> str:
@@ -250,11 +268,23 @@ def copy_local(src: Path, dest: Path) -> str:
     """Copy a local (non-git) repository; its 'commit' is a digest of its files."""
     if not src.is_dir():
         raise CloneError(f"{src} is not a directory")
-    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    dest.mkdir()
     digest = hashlib.sha1()
-    for path in sorted(p for p in dest.rglob("*") if p.is_file() and not p.is_symlink()):
-        digest.update(str(path.relative_to(dest)).encode())
-        digest.update(path.read_bytes())
+    for path in sorted(walk(src)):
+        rel = os.path.relpath(path, src)
+        if "__pycache__" in rel.split(os.sep):
+            continue
+        info = os.lstat(path)
+        target = dest / rel
+        if stat.S_ISLNK(info.st_mode):
+            os.symlink(os.readlink(path), target)
+        elif stat.S_ISDIR(info.st_mode):
+            target.mkdir()
+        elif stat.S_ISREG(info.st_mode):
+            shutil.copyfile(path, target, follow_symlinks=False)
+            shutil.copymode(path, target)
+            digest.update(rel.encode())
+            digest.update(target.read_bytes())
     return "local-" + digest.hexdigest()[:12]
 
 
@@ -283,11 +313,11 @@ _IMPORT_NAMES = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax", "
 def _fallback_detection(repo: Path) -> dict[str, Any]:
     """Used only while mltrends.detect is absent: count framework imports in .py files."""
     counts: dict[str, int] = {}
-    for path in list(repo.rglob("*.py"))[:2000]:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+    for name in [p for p in walk(repo) if p.endswith(".py")][:2000]:
+        data = read_inside(str(repo), os.path.relpath(name, repo), 1_000_000)
+        if data is None:
             continue
+        text = data.decode("utf-8", "replace")
         for line in text.splitlines():
             words = line.strip().split()
             if len(words) >= 2 and words[0] in ("import", "from"):
@@ -313,28 +343,82 @@ def entrypoint(repo: Path, python: str, command: str | list[str] | None) -> tupl
     return None, "no main.py, train.py or run.py found"
 
 
-def remove_tree(top: Path) -> None:
-    """Delete a tree without recursion (any depth) and without following symlinks."""
-    stack = [str(top)]
-    dirs: list[str] = []
-    while stack:
-        current = stack.pop()
-        with contextlib.suppress(OSError):
-            os.chmod(current, stat.S_IRWXU)
-        dirs.append(current)
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _split(fd: int) -> tuple[list[str], list[str]]:
+    """(non-directories, directories) of an open directory; symlinks are not followed."""
+    files, dirs = [], []
+    with os.scandir(fd) as entries:
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-    for path in reversed(dirs):
+            (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+    return files, dirs
+
+
+def walk_fds(top: Path, post: Callable[[int, str], None] | None = None
+             ) -> Iterator[tuple[int, list[str], list[str]]]:
+    """Every directory under top as (open fd, files, subdirectories), parents first.
+
+    Without recursion and through directory fds (`..` to climb back), so any depth works,
+    even past PATH_MAX; symlinks are never followed. post(parent_fd, name) is called when
+    a subdirectory is done (e.g. to remove it). The fd is valid only during the yield.
+    """
+    fd = os.open(top, _DIR_FLAGS)
+    names: list[str] = []
+    try:
+        files, dirs = _split(fd)
+        yield fd, files, dirs
+        pending = [dirs]
+        while pending:
+            if pending[-1]:
+                name = pending[-1].pop()
+                try:
+                    child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                except OSError:
+                    continue
+                os.close(fd)
+                fd = child
+                names.append(name)
+                files, dirs = _split(fd)
+                yield fd, files, dirs
+                pending.append(dirs)
+                continue
+            pending.pop()
+            if not names:
+                break
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            done = names.pop()
+            if post is not None:
+                post(fd, done)
+    finally:
+        os.close(fd)
+
+
+def remove_tree(top: Path) -> None:
+    """Delete a tree of any depth without recursion and without following symlinks."""
+    try:
+        info = os.lstat(top)
+    except OSError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(top)
+        return
+
+    def rmdir(parent: int, name: str) -> None:
         with contextlib.suppress(OSError):
-            os.rmdir(path)
+            os.rmdir(name, dir_fd=parent)
+
+    with contextlib.suppress(OSError):
+        for fd, files, dirs in walk_fds(top, post=rmdir):
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, stat.S_IRWXU)  # a folder the repository made read-only
+            for name in files:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(top)
 
 
 def remove(ws: Workspace) -> None:
