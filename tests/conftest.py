@@ -8,6 +8,7 @@ import pytest
 
 from mltrends import db
 from mltrends.config import Settings, load_settings
+from mltrends.sources import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -34,11 +35,5 @@ def settings(tmp_path) -> Settings:
         http_backoff_max=0.05,
         http_max_sleep=2.0,
         http_timeout=5.0,
-        pwc_api_url="http://127.0.0.1:9/unreachable",
-        pwc_v1_url="http://127.0.0.1:9/unreachable",
-        hf_api_url="http://127.0.0.1:9/unreachable",
-        github_api_url="http://127.0.0.1:9/unreachable",
-        github_graphql_url="http://127.0.0.1:9/unreachable",
-        pypistats_url="http://127.0.0.1:9/unreachable",
-        depsdev_url="http://127.0.0.1:9/unreachable",
+        **registry.local_urls("http://127.0.0.1:9/unreachable"),
     )

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from mltrends.demo.server import DEMO_DIR, DEMO_TOKEN
+from mltrends.sources import registry
 
 
 def demo_env(url: str, folder: Path, **extra: str) -> dict[str, str]:
@@ -15,10 +16,7 @@ def demo_env(url: str, folder: Path, **extra: str) -> dict[str, str]:
         "MLTRENDS_DB": str(folder / "mltrends.duckdb"), "MLTRENDS_WORK_DB": str(folder / "work.duckdb"),
         "MLTRENDS_MODELS_DIR": str(folder / "models"), "MLTRENDS_REPORTS_DIR": str(folder / "reports"),
         "MLTRENDS_CACHE_DIR": str(folder / "cache"),
-        "MLTRENDS_PWC_API_URL": f"{url}/pwc-api/api/v1", "MLTRENDS_HF_API_URL": f"{url}/hf/api",
-        "MLTRENDS_GITHUB_API_URL": f"{url}/github-api",
-        "MLTRENDS_GITHUB_GRAPHQL_URL": f"{url}/github-graphql/graphql",
-        "MLTRENDS_PYPISTATS_URL": f"{url}/pypistats/api", "MLTRENDS_DEPSDEV_URL": f"{url}/depsdev",
+        **{f"MLTRENDS_{key.upper()}": value for key, value in registry.local_urls(url).items()},
         "MLTRENDS_PWC_LINKS_URL": str(DEMO_DIR / "pwc" / "links.json.gz"),
         "MLTRENDS_PWC_PAPERS_URL": str(DEMO_DIR / "pwc" / "papers.json.gz"),
         "MLTRENDS_HTTP_BACKOFF": "0.01", "MLTRENDS_HTTP_MAX_SLEEP": "5",

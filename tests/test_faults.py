@@ -34,6 +34,7 @@ from mltrends.localserver import (
     Response,
     load_recordings,
 )
+from mltrends.sources import registry
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 TOKEN = "tok-" + uuid.uuid4().hex  # made at run time: never committed anywhere
@@ -116,12 +117,12 @@ def _github_handler():
 
 
 SOURCES: dict[str, tuple[Callable[[], Any], Callable[..., Any], str]] = {
-    # name: (handler factory, runner, prefix for settings)
+    # case: (handler factory, runner, the registry's source it exercises)
     "pwc-api": (lambda: _replay("pwc-api"), _run_pwc_api, "pwc"),
-    "pwc-dump-url": (lambda: _dump_handler, _run_pwc_dump, "dump"),
+    "pwc-dump-url": (lambda: _dump_handler, _run_pwc_dump, "pwc"),
     "hf": (lambda: _replay("hf"), _run_hf, "hf"),
     "github-graphql": (_github_handler, _run_github, "github"),
-    "github-rest": (_github_handler, _run_github, "github-rest"),
+    "github-rest": (_github_handler, _run_github, "github"),
     "pypi": (lambda: _replay("pypistats", "depsdev"), _run_pypi, "pypi"),
 }
 
@@ -132,10 +133,8 @@ def _settings(url: str, source: str, tmp: Path) -> Settings:
                       http_retries=4, http_max_bytes=4 * 1024 * 1024)
     s = replace(
         s,
-        pwc_api_url=f"{url}/pwc-api/api/v1" if source != "pwc-dump-url" else f"{url}/dumps/x",
-        hf_api_url=f"{url}/hf/api", github_api_url=f"{url}/github-api",
-        github_graphql_url=f"{url}/github-graphql/graphql", pypistats_url=f"{url}/pypistats/api",
-        depsdev_url=f"{url}/depsdev",
+        **{**registry.local_urls(url),
+           **({"pwc_api_url": f"{url}/dumps/x"} if source == "pwc-dump-url" else {})},
         github_token=None if source == "github-rest" else TOKEN,
         extra={"pypi": {"min_interval": 0.0}},
     )
@@ -270,3 +269,7 @@ def test_fault_cell_fast(source, fault, tmp_path, caplog):
                          ids=[f"{s}-{f}" for s, f in ALL_CELLS if (s, f) not in FAST_CELLS])
 def test_fault_cell_full(source, fault, tmp_path, caplog):
     assert check_cell(source, fault, tmp_path, caplog) in {"recovered", "failed_cleanly"}
+
+
+def test_every_registered_source_has_fault_cases():
+    assert {case[2] for case in SOURCES.values()} == set(registry.names())

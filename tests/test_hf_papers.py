@@ -48,7 +48,7 @@ def test_daily_papers_replay_gives_exact_rows(con, settings, server):
     # the paper page was asked for only where the daily item lacked the stars
     assert [r.path for r in server.requests if r.path.startswith("/api/papers/")] == ["/api/papers/2603.00102"]
     assert con.execute("select source, reason from rejected_records").fetchall() == [
-        ("hf-papers:daily", "no paper id (or an id that is not a string)")]
+        ("hf:daily", "no paper id (or an id that is not a string)")]
 
 
 def test_rerun_skips_days_already_loaded_and_changes_nothing(con, settings, server):
@@ -61,14 +61,14 @@ def test_rerun_skips_days_already_loaded_and_changes_nothing(con, settings, serv
     assert again["days"] == 1
     assert rows(con) == EXPECTED
     assert con.execute("select count(*) = count(distinct arxiv_id) from hf_papers").fetchall()[0][0]
-    assert db.get_state(con, "hf-papers", "daily_papers")["done"] == [
+    assert db.get_state(con, "hf", "daily_papers")["done"] == [
         "2026-03-04", "2026-03-05", "2026-03-07"]
 
 
 def test_recent_days_are_not_marked_done(con, settings, server):
     s = settings.with_overrides(hf_api_url=server.url + "/api")
     hfpapers.ingest(con, s, since=date(2026, 3, 5), until=date(2026, 3, 6), today=date(2026, 3, 6))
-    assert db.get_state(con, "hf-papers", "daily_papers") is None   # nothing marked done
+    assert db.get_state(con, "hf", "daily_papers") is None   # nothing marked done
     assert con.execute("select count(*) from hf_papers").fetchall()[0][0] == 3
 
 
@@ -89,7 +89,7 @@ def test_not_a_list_is_a_clear_error_and_keeps_earlier_days(con, settings):
         s = settings.with_overrides(hf_api_url=srv.url + "/api")
         with pytest.raises(Exception, match="expected a JSON list"):
             hfpapers.ingest(con, s, since=date(2026, 3, 1), until=date(2026, 3, 3), today=TODAY)
-    assert db.get_state(con, "hf-papers", "daily_papers")["done"] == ["2026-03-01"]
+    assert db.get_state(con, "hf", "daily_papers")["done"] == ["2026-03-01"]
 
 
 def test_cli_hf_papers(tmp_path, server):

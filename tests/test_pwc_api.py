@@ -96,7 +96,7 @@ def test_rerun_skips_windows_already_loaded(con, settings, small_pages):
         again = pwc_api.ingest_api(con, s, since=date(2025, 8, 1), until=date(2025, 9, 30), today=TODAY)
     assert first > 0 and len(log) == first
     assert again["windows"] == 0
-    state = db.get_state(con, "pwc-api", "papers:windows")
+    state = db.get_state(con, "pwc", "api:papers:windows")
     assert ["2025-09-01", "2025-09-30"] in state["done"] or any(b == "2025-09-30" for a, b in state["done"])
 
 
@@ -122,7 +122,7 @@ def test_a_failing_window_keeps_the_windows_before_it(con, settings):
         s = settings.with_overrides(pwc_api_url=server.url + "/api/v1", http_retries=1)
         with pytest.raises(Exception, match="500"):
             pwc_api.ingest_api(con, s, since=date(2025, 8, 1), until=date(2025, 9, 30), today=TODAY)
-    assert db.get_state(con, "pwc-api", "papers:windows") == {"done": [["2025-08-01", "2025-08-31"]]}
+    assert db.get_state(con, "pwc", "api:papers:windows") == {"done": [["2025-08-01", "2025-08-31"]]}
     assert con.execute("select count(*) from pwc_papers").fetchall()[0][0] == 4
 
 

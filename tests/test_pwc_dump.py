@@ -80,9 +80,9 @@ def test_rejected_records_keep_the_raw_record_and_reason(con, settings, dumps):
     rows = con.execute("select source, reason, raw_record, run_id from rejected_records "
                        "order by source, reason").fetchall()
     assert [(r[0], r[1]) for r in rows] == [
-        ("pwc-dump:links", "missing repo_url"),
-        ("pwc-dump:links", "repo_url names no repository"),
-        ("pwc-dump:papers", "missing paper_url (no Papers-with-Code paper page to key the record on)"),
+        ("pwc:dump:links", "missing repo_url"),
+        ("pwc:dump:links", "repo_url names no repository"),
+        ("pwc:dump:papers", "missing paper_url (no Papers-with-Code paper page to key the record on)"),
     ]
     assert json.loads(rows[1][2])["repo_url"] == "see the paper"
     assert json.loads(rows[2][2])["title"] == "A Record Without Page (synthetic)"

@@ -11,6 +11,7 @@ import pytest
 from mltrends.localserver import replay_server
 from mltrends.sources import pypi
 from mltrends.sources.pypi_families import TrackedPackage
+from mltrends.sources.registry import Incomplete
 
 FIX = "tests/fixtures/pypi"
 DAY = date(2026, 11, 25)
@@ -54,8 +55,6 @@ def test_normal_run_fills_the_three_tables_exactly(con, settings):
     ]
     assert _rows(con, "select package, family, framework, status from pypi_packages order by 1") == [
         ("flax", "high_level", "jax", "ok"), ("torch", "core", "pytorch", "ok")]
-    assert _rows(con, "select series, break_date::varchar from series_breaks") == [
-        ("pypi_downloads", "2026-08-24")]
 
 
 def test_only_core_family_gets_the_breakdowns(con, settings):
@@ -109,12 +108,12 @@ def test_bad_records_are_rejected_with_the_url(con, settings):
 def test_a_failed_package_keeps_the_others_and_a_rerun_does_only_it(con, settings):
     with replay_server(f"{FIX}/errors.jsonl") as srv:
         aimed = _aimed(settings, srv)
-        with pytest.raises(pypi.IngestIncomplete, match="mxnet.*HTTP 400") as info:
+        with pytest.raises(Incomplete, match="mxnet.*HTTP 400") as info:
             pypi.ingest(con, aimed, ["jax", "mxnet"], today=DAY, min_interval=0)
         assert info.value.rows["pypi_downloads"] == 1
         assert _rows(con, "select package from pypi_packages") == [("jax",)]
         before = len(srv.requests)
-        with pytest.raises(pypi.IngestIncomplete):
+        with pytest.raises(Incomplete):
             pypi.ingest(con, aimed, ["jax", "mxnet"], today=DAY, min_interval=0)
         again = {r.path for r in srv.requests[before:]}
     assert again == {"/pypistats/api/packages/mxnet/overall"}
@@ -164,10 +163,12 @@ def test_default_min_interval(settings):
     assert pypi.default_min_interval(configured) == 2.5
 
 
-def test_seed_series_breaks_is_idempotent(con):
-    pypi.seed_series_breaks(con)
-    pypi.seed_series_breaks(con)
-    assert _rows(con, "select count(*) from series_breaks") == [(1,)]
+def test_series_breaks_are_seeded_once_by_the_schema(con):
+    from mltrends import db
+    db.apply_migrations(con)
+    assert _rows(con, "select series, break_date from series_breaks order by series") == [
+        ("pwc_archive", date(2025, 7, 1)), ("pypi_downloads", date(2026, 8, 24))]
+    assert db.series_break(con, "pypi_downloads") == date(2026, 8, 24)
 
 
 def test_load_package_is_one_transaction(con):

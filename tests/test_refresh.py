@@ -13,6 +13,7 @@ import pytest
 
 from demo_env import demo_env
 from mltrends.demo.server import DEMO_DIR, demo_server
+from mltrends.sources import registry
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
 
@@ -39,6 +40,13 @@ def test_a_failing_source_does_not_stop_the_others(server, tmp_path):
     assert steps["refresh:github"] == steps["refresh:build"] == steps["refresh:claims"] == "succeeded"
     assert con.execute("select count(*) from pypi_downloads").fetchall()[0][0] == 0
     assert con.execute("select count(*) from github_repos").fetchall()[0][0] > 0
+    # one name per source in the bookkeeping, and every refused record knows its run
+    names = {r[0] for r in con.execute(
+        "select split_part(source, ':', 1) from rejected_records union select source from load_state "
+        "union select source from runs where source is not null").fetchall()}
+    assert names - {"mltrends", "detect", "reproduce"} <= set(registry.names()), names
+    assert con.execute("select count(*), count(run_id) from rejected_records").fetchall()[0] in (
+        [(n, n) for n in range(1, 100_000)])
     con.close()
     status = subprocess.run([*MLTRENDS, "status", "--json"], env=env, capture_output=True, text=True,
                             timeout=60)

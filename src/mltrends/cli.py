@@ -12,11 +12,9 @@ from mltrends.commands import App
 from mltrends.config import ConfigError, load_settings
 from mltrends.db import SchemaError
 from mltrends.http import SourceError
+from mltrends.sources.registry import SOURCES
 
-COMMAND_MODULES = (
-    "ingest_pwc", "ingest_hf", "ingest_github", "ingest_pypi", "detect", "classify",
-    "build", "reproduce", "report", "refresh",
-)
+COMMAND_MODULES = ("detect", "classify", "build", "reproduce", "report", "refresh")
 
 
 class UserError(click.ClickException):
@@ -69,10 +67,10 @@ def ingest() -> None:
 
 
 for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"mltrends.commands.{_name}")
-    for _cmd in getattr(_module, "COMMANDS", []):
+    for _cmd in importlib.import_module(f"mltrends.commands.{_name}").COMMANDS:
         main.add_command(_cmd)
-    for _cmd in getattr(_module, "INGEST_COMMANDS", []):
+for _source in SOURCES:  # each source's `ingest` commands, in the registry's order
+    for _cmd in importlib.import_module(f"mltrends.commands.{_source.commands}").INGEST_COMMANDS:
         ingest.add_command(_cmd)
 
 

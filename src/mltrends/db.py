@@ -23,7 +23,7 @@ class SchemaError(Exception):
 
 
 def sql_dir() -> Path:
-    """The folder holding schema/, staging/, marts/, claims/, examples/."""
+    """The folder holding schema/, macros/, staging/, marts/, claims/, examples/."""
     override = os.environ.get("MLTRENDS_SQL_DIR")
     if override:
         return Path(override)
@@ -48,6 +48,7 @@ def connect(path: str | os.PathLike[str] = ":memory:", read_only: bool = False,
     con = duckdb.connect(path, read_only=read_only)
     if migrate and not read_only:
         apply_migrations(con)
+        apply_macros(con)
     return con
 
 
@@ -94,6 +95,18 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise SchemaError(f"migration {f.name} failed: {exc}") from exc
         done.append(f.name)
     return done
+
+
+def apply_macros(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> list[str]:
+    """(Re)create the macros of sql/macros/*.sql: the current text always wins.
+
+    Macros are code, not schema: they are not migrations, so editing one takes effect on
+    every existing database at its next writable connection or build.
+    """
+    files = sorted(((root or sql_dir()) / "macros").glob("*.sql"))
+    for f in files:
+        con.execute(f.read_text(encoding="utf-8"))
+    return [f.name for f in files]
 
 
 @contextlib.contextmanager
@@ -209,6 +222,14 @@ def set_state(con: duckdb.DuckDBPyConnection, source: str, resource: str,
         "on conflict (source, resource) do update set value = excluded.value, updated_at = excluded.updated_at",
         [source, resource, json.dumps(value, default=str), now_utc()],
     )
+
+
+def series_break(con: duckdb.DuckDBPyConnection, series: str) -> Any:
+    """The latest break date of a series, from the series_breaks table (migration 011 seeds it)."""
+    rows = con.execute("select max(break_date) from series_breaks where series = ?", [series]).fetchall()
+    if not rows or rows[0][0] is None:
+        raise SchemaError(f"series_breaks has no row for {series!r}")
+    return rows[0][0]
 
 
 def new_run_id(command: str) -> str:

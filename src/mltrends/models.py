@@ -45,7 +45,6 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "trend_direction": ("rising", "falling", "flat"),
 }
 TOLERANCE = 1e-9
-MACROS_FILE = "_macros.sql"
 
 
 class BuildError(Exception):
@@ -111,8 +110,7 @@ def parse_model(path: Path, kind: str) -> Model:
 def load_models(root: Path | None = None) -> list[Model]:
     """Every staging view and mart, in dependency order."""
     root = root or db.sql_dir()
-    models = [parse_model(p, "view") for p in sorted((root / "staging").glob("*.sql"))
-              if p.name != MACROS_FILE]
+    models = [parse_model(p, "view") for p in sorted((root / "staging").glob("*.sql"))]
     models += [parse_model(p, "table") for p in sorted((root / "marts").glob("*.sql"))]
     return order_models(models)
 
@@ -283,7 +281,7 @@ def build(con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None = Non
         start = time.perf_counter()
         rows_figures = load_published_figures(con)
         timings["published_figures"] = time.perf_counter() - start
-        con.execute((root / "staging" / MACROS_FILE).read_text(encoding="utf-8"))
+        db.apply_macros(con, root)
         for m in models:
             start = time.perf_counter()
             try:

@@ -1,7 +1,7 @@
 """Canonical identities shared by every source: repo key, framework, arXiv id, quarter.
 
 The SQL twins of these functions (for bulk loads inside DuckDB) live in
-`sql/schema/010_macros.sql`; tests check the two agree.
+`sql/macros/normalize.sql`; tests check the two agree.
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,9 @@ import duckdb
 
 from mltrends import console, db, publish
 from mltrends.config import Settings
+from mltrends.sources import registry
 
-ALL_SOURCES = ("pwc", "hf", "github", "pypi")
-CATALOGUE_START = date(2025, 7, 1)  # the archive dumps end in July 2025
-
-
-class StepIncomplete(Exception):
-    """A step kept what it fetched but could not finish; `rows` says what it wrote."""
-
-    def __init__(self, message: str, rows: dict[str, int]) -> None:
-        super().__init__(message)
-        self.rows = rows
+ALL_SOURCES = registry.names()
 
 
 @dataclass
@@ -74,72 +65,34 @@ class RefreshResult:
         return [s.name for s in self.steps if s.status == "failed"]
 
 
-def _step_pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    from mltrends.sources import pwc
-    rows: dict[str, int] = {}
-    loaded = db.get_state(con, "refresh", "pwc-dump")
-    if opts.dumps or (opts.dumps is None and not loaded):
-        links = opts.links or settings.pwc_links_url
-        papers = opts.papers or settings.pwc_papers_url
-        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers))
-        db.set_state(con, "refresh", "pwc-dump", {"links": links, "papers": papers,
-                                                  "loaded_on": opts.today.isoformat()})
-    since = opts.since or CATALOGUE_START
-    for table, n in pwc.ingest_api(con, settings, since=since).items():
-        rows[table] = rows.get(table, 0) + n
-    return rows
-
-
-def _step_hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    from mltrends.sources import hfpapers
-    since = opts.since or (opts.today - timedelta(days=14))
-    return hfpapers.ingest(con, settings, since=since, until=opts.today)
-
-
-def _step_github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    from mltrends.sources import github
-    # the tracked organisations (configurable under [github]) feed the company claims
-    result = github.ingest(con, settings, from_papers=True,
-                   orgs="tracked", max_requests=opts.budget_github)
-    stop_kind = getattr(result, "stop_kind", None)
-    if stop_kind == "max_requests":
-        console.info(f"github: stopped at the request budget; {getattr(result, 'remaining', '?')} repos "
-                     "left for the next refresh")
-    elif stop_kind:
-        # what was fetched is committed; the step still fails so the exit status says so
-        raise StepIncomplete(f"github stopped early ({result.stopped}); rerun after the reset",
-                             dict(result))
-    return dict(result)
-
-
-def _step_pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
-    from mltrends.sources import pypi
-    return pypi.ingest(con, settings)
-
-
-def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                run_id: str | None) -> dict[str, int]:
     from mltrends import detect
     return detect.detect_ingested(con, settings,
                  clones_dir=opts.reproduce_repos_dir)
 
 
-def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                  run_id: str | None) -> dict[str, int]:
     from mltrends import classify
     return classify.predict_all(con, settings)
 
 
-def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                   run_id: str | None) -> dict[str, int]:
     from mltrends import reproduce
     return reproduce.run(con, settings, local_repos_dir=opts.reproduce_repos_dir,
                  no_install=True, workers=2)
 
 
-def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+               run_id: str | None) -> dict[str, int]:
     from mltrends import models
     return models.build(con)
 
 
-def _step_claims(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions) -> dict[str, int]:
+def _step_claims(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                run_id: str | None) -> dict[str, int]:
     from mltrends import claims
     return {"claims_scorecard": len(claims.evaluate(con))}
 
@@ -147,36 +100,22 @@ def _step_claims(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refre
 @dataclass(frozen=True)
 class Step:
     name: str
-    run: Callable[[duckdb.DuckDBPyConnection, Settings, RefreshOptions], dict[str, int]]
+    run: registry.StepFn
+    rerun: str
     needs: tuple[str, ...] = ()      # skipped when one of these failed or was skipped
     source: str | None = None
 
 
 STEPS = (
-    Step("pwc", _step_pwc, source="pwc"),
-    Step("hf", _step_hf, source="hf"),
-    Step("github", _step_github, source="github"),
-    Step("pypi", _step_pypi, source="pypi"),
-    Step("detect", _step_detect),
-    Step("classify", _step_classify),
-    Step("reproduce", _step_reproduce),
-    Step("build", _step_build),
-    Step("claims", _step_claims, needs=("build",)),
+    *(Step(s.name, s.step, s.rerun, s.needs, source=s.name) for s in registry.SOURCES),
+    Step("detect", _step_detect, "mltrends detect --ingested"),
+    Step("classify", _step_classify, "mltrends classify predict"),
+    Step("reproduce", _step_reproduce, "mltrends reproduce"),
+    Step("build", _step_build, "mltrends build"),
+    Step("claims", _step_claims, "mltrends claims", needs=("build",)),
 )
-
-RERUN_HINT = {
-    "pwc": "mltrends ingest pwc-api --since DATE (or ingest pwc-dump)",
-    "hf": "mltrends ingest hf-papers --since DATE",
-    "github": "mltrends ingest github --from-papers",
-    "pypi": "mltrends ingest pypi",
-    "detect": "mltrends detect --ingested",
-    "classify": "mltrends classify predict",
-    "reproduce": "mltrends reproduce",
-    "build": "mltrends build",
-    "claims": "mltrends claims",
-    "report": "mltrends report",
-    "publish": "mltrends refresh (publishing failed)",
-}
+RERUN_HINT = {s.name: s.rerun for s in STEPS} | {
+    "report": "mltrends report", "publish": "mltrends refresh (publishing failed)"}
 
 
 def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
@@ -185,7 +124,7 @@ def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
     console.info(f"refresh: {step.name} ...")
     try:
         with db.recorded_run(con, f"refresh:{step.name}", {"since": opts.since}, source=step.source) as run:
-            rows = step.run(con, settings, opts) or {}
+            rows = step.run(con, settings, opts, run.run_id) or {}
             run.add_all(rows)
     except Exception as exc:
         # a step's own transaction rolled back; make sure none is left open
@@ -193,7 +132,7 @@ def _run_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshO
             con.execute("rollback")
         message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         console.log.error("refresh: %s failed: %s", step.name, message)
-        rows = dict(getattr(exc, "rows", None) or {})
+        rows = exc.rows if isinstance(exc, registry.Incomplete) else {}
         return StepResult(step.name, "failed", time.perf_counter() - start, rows=rows, error=message)
     seconds = time.perf_counter() - start
     console.info(f"refresh: {step.name} done in {seconds:.1f} s: "
@@ -264,11 +203,12 @@ def _write_report(con: duckdb.DuckDBPyConnection, settings: Settings,
 
     written: list[Path] = []
 
-    def run(c: duckdb.DuckDBPyConnection, s: Settings, o: RefreshOptions) -> dict[str, int]:
+    def run(c: duckdb.DuckDBPyConnection, s: Settings, o: RefreshOptions,
+            run_id: str | None) -> dict[str, int]:
         path = report_mod.write_report(c, s, out_dir=o.report_out, demo=o.demo or None)
         written.append(Path(path))
         console.info(f"report: {path}")
         return {}
 
-    result = _run_step(con, settings, opts, Step("report", run))
+    result = _run_step(con, settings, opts, Step("report", run, "mltrends report"))
     return result, (written[0] if written else None)

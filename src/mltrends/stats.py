@@ -1,5 +1,5 @@
 """Interval arithmetic shared by the report and the reproduction summary (the SQL models use
-the `wilson_low`/`wilson_high` macros of sql/staging/_macros.sql)."""
+the `wilson_low`/`wilson_high` macros of sql/macros/stats.sql)."""
 
 from __future__ import annotations
 

@@ -12,13 +12,7 @@ from rich.table import Table
 
 from mltrends import db, publish
 from mltrends.config import Settings
-
-SOURCE_TABLES = {
-    "pwc": ("pwc_papers", "pwc_paper_repos"),
-    "hf": ("hf_papers",),
-    "github": ("github_repos", "github_owners", "github_manifests", "github_star_snapshots"),
-    "pypi": ("pypi_downloads", "pypi_versions", "pypi_dependents"),
-}
+from mltrends.sources.registry import SOURCES
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
@@ -48,23 +42,20 @@ def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -
         return result
     con = db.connect(settings.db, read_only=True)
     try:
-        for source, tables in SOURCE_TABLES.items():
-            rows = con.execute(
-                "select max(finished_at) from runs where status = 'succeeded' and "
-                "(source = ? or command = ? or command like ?)",
-                [source, f"refresh:{source}", f"ingest {source}%"],
-            ).fetchall()
-            last = rows[0][0]
+        for src in SOURCES:
+            source = src.name
+            last = con.execute(
+                "select max(finished_at) from runs where status = 'succeeded' and source = ?", [source],
+            ).fetchall()[0][0]
             failed = con.execute(
-                "select max(finished_at) from runs where status <> 'succeeded' and status <> 'running' and "
-                "(source = ? or command = ? or command like ?)",
-                [source, f"refresh:{source}", f"ingest {source}%"],
+                "select max(finished_at) from runs where status <> 'succeeded' and status <> 'running' "
+                "and source = ?", [source],
             ).fetchall()[0][0]
             result["sources"][source] = {
                 "last_success": last,
                 "last_failure": failed,
                 "staleness_days": None if last is None else round((now - last).total_seconds() / 86400, 2),
-                "rows": {t: _count(con, t) for t in tables},
+                "rows": {t: _count(con, t) for t in src.tables},
             }
         cur = con.execute(
             "select run_id, command, status, started_at, finished_at, rows, error from runs "

@@ -1,4 +1,4 @@
-"""CLI command modules. Each module exports COMMANDS (top-level) and/or INGEST_COMMANDS."""
+"""CLI command modules. Each module exports COMMANDS; a source's module (named in the registry) INGEST_COMMANDS."""
 
 from __future__ import annotations
 

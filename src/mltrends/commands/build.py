@@ -75,4 +75,3 @@ def schema_command(app: App, table: str | None) -> None:
 
 
 COMMANDS: list[click.Command] = [build_command, claims_command, schema_command]
-INGEST_COMMANDS: list[click.Command] = []

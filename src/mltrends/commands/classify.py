@@ -156,4 +156,3 @@ def owners_cmd(app: App, file: Path, as_json: bool) -> None:
 
 
 COMMANDS: list[click.Command] = [classify]
-INGEST_COMMANDS: list[click.Command] = []

@@ -75,4 +75,3 @@ def detect(app: App, path: str | None, as_json: bool, ingested: bool, clones: st
 
 
 COMMANDS: list[click.Command] = [detect]
-INGEST_COMMANDS: list[click.Command] = []

@@ -83,5 +83,4 @@ def github_cmd(app: App, repos_file: str | None, from_papers: bool, orgs: str | 
         click.get_current_context().exit(EXIT_RATE_LIMITED)
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [github_cmd]

@@ -32,5 +32,4 @@ def ingest_hf_papers(app: App, since: date, until: date | None) -> None:
     print_counts(counts)
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [ingest_hf_papers]

@@ -63,5 +63,4 @@ def ingest_pwc_api(app: App, since: date, until: date | None) -> None:
     print_counts(counts)
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [ingest_pwc_dump, ingest_pwc_api]

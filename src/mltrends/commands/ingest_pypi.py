@@ -10,6 +10,7 @@ from mltrends import console, db
 from mltrends.commands import App, day_option, pass_app
 from mltrends.sources import pypi, pypi_bigquery
 from mltrends.sources.pypi_families import load_families, select_packages
+from mltrends.sources.registry import Incomplete
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -71,7 +72,7 @@ def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks
                 try:
                     rows = pypi.ingest(con, settings, [t.package for t in chosen], force=force,
                                        min_interval=min_interval, run_id=run.run_id)
-                except pypi.IngestIncomplete as exc:
+                except Incomplete as exc:
                     for table, n in exc.rows.items():
                         run.add(table, n)
                     raise
@@ -82,5 +83,4 @@ def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks
         con.close()
 
 
-COMMANDS: list[click.Command] = []
 INGEST_COMMANDS: list[click.Command] = [ingest_pypi]

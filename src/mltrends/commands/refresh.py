@@ -21,7 +21,6 @@ from mltrends import status as status_mod
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 def _print_result(result: refresh_mod.RefreshResult) -> None:

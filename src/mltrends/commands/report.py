@@ -62,4 +62,3 @@ def report(app: App, out_dir: str | None, demo: bool | None, screenshot: bool) -
 
 
 COMMANDS: list[click.Command] = [report]
-INGEST_COMMANDS: list[click.Command] = []

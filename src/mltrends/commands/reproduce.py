@@ -16,7 +16,6 @@ from mltrends import db
 from mltrends.commands import App, pass_app
 
 COMMANDS: list[click.Command] = []
-INGEST_COMMANDS: list[click.Command] = []
 
 
 @contextlib.contextmanager

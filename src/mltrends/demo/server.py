@@ -16,6 +16,7 @@ from mltrends.localserver import (
     Response,
     load_recordings,
 )
+from mltrends.sources import registry
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "data" / "demo"
 DEMO_TOKEN = "demo-token-not-a-secret"  # the fake GitHub wants a token to serve GraphQL
@@ -59,13 +60,7 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
     """Point every source at the demo server and the bundled dumps."""
     return replace(
         settings,
-        pwc_api_url=f"{server_url}/pwc-api/api/v1",
-        pwc_v1_url=f"{server_url}/pwc-v1/api/v1",
-        hf_api_url=f"{server_url}/hf/api",
-        github_api_url=f"{server_url}/github-api",
-        github_graphql_url=f"{server_url}/github-graphql/graphql",
-        pypistats_url=f"{server_url}/pypistats/api",
-        depsdev_url=f"{server_url}/depsdev",
+        **registry.local_urls(server_url),
         pwc_links_url=str(demo_dir / "pwc" / "links.json.gz"),
         pwc_papers_url=str(demo_dir / "pwc" / "papers.json.gz"),
         git_base_url=(demo_dir / "repos").as_uri(),

@@ -71,20 +71,24 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or pd.isna(x) else f"{x:.0%}"
 
 
-def _rule_layer(when: date, text: str, y_px: int = 10) -> alt.LayerChart:
-    """A dashed vertical rule with its label to the left (markers sit near the right edge)."""
-    marker = pd.DataFrame({"date": [pd.Timestamp(when)], "label": [text]})
-    base = alt.Chart(marker)
+def _with_rule(chart: alt.LayerChart, marker: tuple[date, str] | None,
+               y_px: int = 10) -> alt.LayerChart:
+    """The chart plus a dashed vertical rule with its label to the left (none without a marker)."""
+    if marker is None:
+        return chart
+    when, text = marker
+    marker_df = pd.DataFrame({"date": [pd.Timestamp(when)], "label": [text]})
+    base = alt.Chart(marker_df)
     rule = base.mark_rule(color="#343a40", strokeDash=[5, 4], strokeWidth=1.5).encode(
         x="date:T", tooltip=[alt.Tooltip("label:N", title="Marker"),
                              alt.Tooltip("date:T", title="Date", format="%Y-%m-%d")])
     words = base.mark_text(align="right", dx=-5, fontSize=11, color="#343a40").encode(
         x="date:T", y=alt.value(y_px), text="label:N")
-    return rule + words
+    return chart + rule + words
 
 
-def share_over_time(df: pd.DataFrame, title: str, subtitle: list[str], archive_end: date,
-                    archive_label: str, period: str = "Quarter") -> alt.LayerChart:
+def share_over_time(df: pd.DataFrame, title: str, subtitle: list[str],
+                    archive_end: tuple[date, str] | None, period: str = "Quarter") -> alt.LayerChart:
     """Framework share per quarter (or year): line per framework, 95% band, archive end marked."""
     x = alt.X("quarter_start:T", title=f"{period} of publication", axis=alt.Axis(format="%Y"))
     y = alt.Y("share:Q", title="Share of papers with code (%)", axis=SHARE_AXIS)
@@ -104,7 +108,7 @@ def share_over_time(df: pd.DataFrame, title: str, subtitle: list[str], archive_e
         x=x, y=y, color=framework_color(df), tooltip=tips,
         fill=alt.condition("datum.is_partial_quarter", alt.value("white"),
                            framework_color(df, legend=False)))
-    chart = line + band + points + _rule_layer(archive_end, archive_label)
+    chart = _with_rule(line + band + points, archive_end)
     return chart.properties(title=_title(title, subtitle), width=WIDTH, height=HEIGHT)
 
 
@@ -167,8 +171,8 @@ def points_with_intervals(df: pd.DataFrame, title: str, subtitle: list[str], y_f
                                         height=height)
 
 
-def downloads_over_time(df: pd.DataFrame, title: str, subtitle: list[str], break_date: date,
-                        break_label: str) -> alt.LayerChart:
+def downloads_over_time(df: pd.DataFrame, title: str, subtitle: list[str],
+                        series_break: tuple[date, str] | None) -> alt.LayerChart:
     """Monthly downloads per framework (log scale) with the series break marked."""
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
     y = alt.Y("downloads:Q", title="Downloads per month (log scale)",
@@ -182,7 +186,7 @@ def downloads_over_time(df: pd.DataFrame, title: str, subtitle: list[str], break
     line = base.mark_line(strokeWidth=2.2).encode(x=x, y=y, color=framework_color(df))
     points = base.mark_point(filled=True, size=24).encode(
         x=x, y=y, color=framework_color(df), tooltip=tips)
-    chart = line + points + _rule_layer(break_date, break_label)
+    chart = _with_rule(line + points, series_break)
     return chart.properties(title=_title(title, subtitle), width=WIDTH, height=HEIGHT)
 
 

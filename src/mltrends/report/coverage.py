@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from mltrends.report import charts
-from mltrends.report.data import ARCHIVE_END, SOURCES
 from mltrends.report.model import ChartItem, Context, Section, Table, count, one_line
+from mltrends.sources.registry import names as source_names
 
 
 def coverage(ctx: Context) -> Section:
@@ -40,7 +40,7 @@ def coverage(ctx: Context) -> Section:
                 for r in refreshes.itertuples()]
         sec.tables.append(Table("Last successful refresh per source", pd.DataFrame(runs)))
     ok = set(refreshes.loc[refreshes["last_success"].notna(), "source"]) if not refreshes.empty else set()
-    never = [s for s in SOURCES if s not in ok]
+    never = [s for s in source_names() if s not in ok]
     if never:
         sec.missing.append("Sources with no successful refresh recorded: " + ", ".join(never) + ".")
     empty = rows[(rows["row_count"] == 0) & rows["present"]]["table_name"].tolist()
@@ -52,8 +52,10 @@ def coverage(ctx: Context) -> Section:
     partial = ctx.data.partial_quarters()
     if partial:
         sec.notes.append("Quarters not over yet (their shares will move): " + ", ".join(partial) + ".")
-    sec.notes.append(f"The Papers with Code archive ends in {ARCHIVE_END:%B %Y}; later papers come from "
-                     "the catalogue and Hugging Face Papers, which list fewer papers per quarter.")
+    archive_end = ctx.data.series_break("pwc_archive")
+    if archive_end:
+        sec.notes.append(f"The Papers with Code archive ends in {archive_end:%B %Y}; later papers come "
+                         "from the catalogue and Hugging Face Papers, which list fewer papers per quarter.")
     rejected = ctx.data.rejected()
     if not rejected.empty:
         sec.tables.append(Table("Input records refused by the loaders (kept in rejected_records)",

@@ -16,11 +16,6 @@ import pandas as pd
 
 from mltrends import FRAMEWORKS, db
 
-ARCHIVE_END = date(2025, 7, 1)
-ARCHIVE_LABEL = "PwC archive ends (July 2025)"
-SERIES_BREAK = date(2026, 8, 24)
-SERIES_BREAK_LABEL = "PyPI counting changed (2026-08-24)"
-SOURCES = ("pwc", "hf", "github", "pypi")
 RAN_STAGE = 2  # reproductions.stage_reached: 1 imports resolve, 2 entrypoint smoke run passed
 MARTS = (
     "paper_implementations", "framework_share_quarterly", "framework_share_by_venue",
@@ -32,12 +27,8 @@ FRAMEWORK_ORDER = "list_position(" + repr(list(FRAMEWORKS)).replace('"', "'") + 
 
 
 def wilson(k: str, n: str) -> tuple[str, str]:
-    """SQL expressions for the 95% Wilson interval of k successes out of n."""
-    z2 = "3.8416"
-    p = f"({k})::double / nullif({n}, 0)"
-    center = f"({p} + {z2} / (2 * ({n}))) / (1 + {z2} / ({n}))"
-    half = f"1.96 * sqrt({p} * (1 - {p}) / ({n}) + {z2} / (4 * ({n}) * ({n}))) / (1 + {z2} / ({n}))"
-    return f"greatest(0, {center} - {half})", f"least(1, {center} + {half})"
+    """The 95% Wilson interval of k successes out of n: the SQL macros of sql/macros/."""
+    return f"wilson_low({k}, {n})", f"wilson_high({k}, {n})"
 
 
 class ReportData:
@@ -121,14 +112,13 @@ class ReportData:
         return int(self.scalar("select count(distinct (venue, year)) from framework_share_by_venue") or 0)
 
     # industry -----------------------------------------------------------------
-    def series_break(self) -> tuple[date, str]:
-        if self._need("series_breaks"):
-            rows = self.con.execute(
-                "select break_date, description from series_breaks where series = 'pypi_downloads' "
-                "order by break_date desc limit 1").fetchall()
-            if rows:
-                return rows[0][0], f"PyPI counting changed ({rows[0][0]:%Y-%m-%d})"
-        return SERIES_BREAK, SERIES_BREAK_LABEL
+    def series_break(self, series: str) -> date | None:
+        """The latest break of a series (series_breaks: 'pypi_downloads', 'pwc_archive')."""
+        if not self._need("series_breaks"):
+            return None
+        rows = self.con.execute("select max(break_date) from series_breaks where series = ?",
+                                [series]).fetchall()
+        return rows[0][0] if rows else None
 
     def downloads_monthly(self) -> pd.DataFrame:
         if not self._need("pypi_downloads_monthly"):

@@ -27,7 +27,7 @@ def _downloads(ctx: Context, sec: Section) -> None:
     if df.empty:
         sec.missing.append("No PyPI downloads yet (mart pypi_downloads_monthly is empty).")
         return
-    break_date, break_label = ctx.data.series_break()
+    break_date = ctx.data.series_break("pypi_downloads")
     full = df[~df["is_partial_month"].fillna(True).astype(bool)]
     pool = full if not full.empty else df
     month = pool["month"].max()
@@ -45,11 +45,12 @@ def _downloads(ctx: Context, sec: Section) -> None:
     sec.findings.append(sec.key_finding)
     chart = charts.downloads_over_time(
         df, title, ctx.subtitle("Sum over each framework's packages; dashed line: series break"),
-        break_date, break_label)
+        (break_date, f"PyPI counting changed ({break_date:%Y-%m-%d})") if break_date else None)
     sec.charts.append(ChartItem("industry_downloads_monthly", title, chart, df))
-    sec.notes.append(f"PyPI download counts changed definition on {break_date:%Y-%m-%d} (only .whl, "
-                     ".tar.gz and .zip requests count since then): compare months on the same side "
-                     "of the marked break.")
+    if break_date:
+        sec.notes.append(f"PyPI download counts changed definition on {break_date:%Y-%m-%d} (only "
+                         ".whl, .tar.gz and .zip requests count since then): compare months on the "
+                         "same side of the marked break.")
     table = latest.assign(Framework=latest.framework.map(fw), Downloads=latest.downloads.map(count),
                           Packages=latest.packages)[["Framework", "Downloads", "Packages"]]
     sec.tables.append(Table(f"Downloads per framework, {month:%B %Y}", table))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from mltrends import FRAMEWORKS
 from mltrends.report import charts
-from mltrends.report.data import ARCHIVE_END, ARCHIVE_LABEL
 from mltrends.report.model import (
     ChartItem,
     Context,
@@ -131,6 +132,11 @@ def yearly_shares(quarterly: pd.DataFrame) -> pd.DataFrame:
         is_partial_quarter=papers["year"].map(partial).astype(bool))
 
 
+def _archive_marker(ctx: Context) -> tuple[date, str] | None:
+    archive_end = ctx.data.series_break("pwc_archive")
+    return (archive_end, f"PwC archive ends ({archive_end:%B %Y})") if archive_end else None
+
+
 def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> None:
     years = yearly_shares(shown)
     done = years[~years["is_partial_quarter"]]
@@ -140,7 +146,7 @@ def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> None:
     chart = charts.share_over_time(
         years, title, ctx.subtitle(f"Per year, because quarters hold fewer than {SMALL_QUARTER} papers "
                                    "here; bands: 95% Wilson interval; hollow points: year not over yet"),
-        ARCHIVE_END, ARCHIVE_LABEL, period="Year")
+        _archive_marker(ctx), period="Year")
     sec.charts.append(ChartItem("research_share_yearly", title, chart, years))
 
 
@@ -169,7 +175,7 @@ def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
     chart = charts.share_over_time(
         shown, title, ctx.subtitle("Bands: 95% Wilson interval; hollow points: quarter not over yet; "
                                    "frameworks under 3% throughout are left out"),
-        ARCHIVE_END, ARCHIVE_LABEL)
+        _archive_marker(ctx))
     sec.charts.append(ChartItem("research_share_quarterly", title, chart, df))
     if df.groupby("quarter")["total_papers"].first().median() < SMALL_QUARTER:
         _yearly(ctx, sec, shown)
@@ -183,8 +189,11 @@ def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
              .rename(columns={"quarter": "Quarter"}))
     sec.tables.append(Table("Share of papers with code per framework, last 8 complete quarters "
                             "(95% interval)", table.fillna("–")))
-    sec.notes.append(f"Papers published after {ARCHIVE_END:%B %Y} come from the read-only catalogue "
-                     "and Hugging Face Papers, not from the archive; the dashed line marks the switch.")
+    archive_end = ctx.data.series_break("pwc_archive")
+    if archive_end:
+        sec.notes.append(f"Papers published after {archive_end:%B %Y} come from the read-only "
+                         "catalogue and Hugging Face Papers, not from the archive; the dashed line "
+                         "marks the switch.")
 
 
 def _venues(ctx: Context, sec: Section, df: pd.DataFrame) -> None:

@@ -183,7 +183,7 @@ def _fetch_graphql(con: duckdb.DuckDBPyConnection, client: GitHubClient, todo: l
         result.failed.append((repo, reason))
         result.remaining -= 1
         with db.transaction(con):
-            db.reject(con, "github-graphql", {"repo": repo}, f"GitHub could not answer: {reason}", run_id)
+            db.reject(con, "github:graphql", {"repo": repo}, f"GitHub could not answer: {reason}", run_id)
 
 
 def _fetch_rest(con: duckdb.DuckDBPyConnection, client: GitHubClient, todo: list[str],

@@ -112,7 +112,7 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date, unti
     today = today or date.today()
     until = min(until or today, today)
     session = http.make_session(settings, cache_name="hf-papers")
-    state = db.get_state(con, SOURCE, STATE_RESOURCE) or {"done": []}
+    state = db.get_state(con, "hf", STATE_RESOURCE) or {"done": []}
     done = set(state["done"])
     counts = {"hf_papers": 0, "rejected_records": 0, "days": 0}
     todo = [d for d in days(since, until) if d.isoformat() not in done]
@@ -132,12 +132,12 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date, unti
             rows.append(row)
         with db.transaction(con):
             for item, reason in rejects:
-                db.reject(con, "hf-papers:daily", item, reason, run_id)
+                db.reject(con, "hf:daily", item, reason, run_id)
             counts["hf_papers"] += load_records(con, rows)
             # a day with refused items is fetched again by the next run
             if day <= today - timedelta(days=SETTLE_DAYS) and not rejects:
                 done.add(day.isoformat())
-                db.set_state(con, SOURCE, STATE_RESOURCE, {"done": sorted(done)})
+                db.set_state(con, "hf", STATE_RESOURCE, {"done": sorted(done)})
         counts["rejected_records"] += len(rejects)
         counts["days"] += 1
     console.info(f"hf papers: {counts['hf_papers']} papers from {counts['days']} days")

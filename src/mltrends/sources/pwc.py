@@ -259,7 +259,7 @@ def load_papers(con: duckdb.DuckDBPyConnection, source: str, label: str, fetched
         con, f"""select substr(paper_id, {len(REJECTED_PREFIX) + 1}) as record_hash, abstract as raw,
                  'missing paper_url (no Papers-with-Code paper page to key the record on)' as reason
           from pwc_papers where paper_id like '{REJECTED_PREFIX}%'""",
-        "pwc-dump:papers", run_id, fetched_at)
+        "pwc:dump:papers", run_id, fetched_at)
     con.execute(f"delete from pwc_papers where paper_id like '{REJECTED_PREFIX}%'")
     if rejected and rejected == read:
         raise DumpError(f"{label}: none of its {read} records has a paper_url")
@@ -302,7 +302,7 @@ def load_links(con: duckdb.DuckDBPyConnection, source: str, label: str, fetched_
     """, {"fetched_at": fetched_at}).fetchall()[0][0]
     rejected = _move_rejected(
         con, "select md5(raw) as record_hash, raw, reason from _pwc_links_stage where reason is not null",
-        "pwc-dump:links", run_id, fetched_at)
+        "pwc:dump:links", run_id, fetched_at)
     con.execute("drop table _pwc_links_stage")
     if rejected == read:
         raise DumpError(f"{label}: none of its {read} records names a paper and a repository")

@@ -26,7 +26,7 @@ from mltrends.config import Settings
 
 SOURCE = "pwc-api"
 V1_SOURCE = "pwc-v1"
-STATE_RESOURCE = "papers:windows"
+STATE_RESOURCE = "api:papers:windows"  # under load_state source "pwc"
 PAGE_SIZE = 100
 MAX_PAGES = 100
 SETTLE_DAYS = 7
@@ -114,13 +114,13 @@ def load_papers(con: duckdb.DuckDBPyConnection, papers: list[dict[str, Any]], so
     for raw in papers:
         paper, links, reason = paper_records(raw, source)
         if paper is None:
-            db.reject(con, f"{source}:papers", raw, reason or "unusable", run_id)
+            db.reject(con, f"pwc:{source[4:]}:papers", raw, reason or "unusable", run_id)
             rejected += 1
             continue
         rows.append({**paper, "_pos": len(rows)})
         for link in links:
             if normalize.canonical_repo(link["repo_url"]) is None:
-                db.reject(con, f"{source}:repositories", link, "repository url names no repository", run_id)
+                db.reject(con, f"pwc:{source[4:]}:repositories", link, "repository url names no repository", run_id)
                 rejected += 1
             else:
                 repos.append({**link, "_pos": len(repos)})
@@ -234,7 +234,7 @@ def ingest_api(con: duckdb.DuckDBPyConnection, settings: Settings, since: date,
     today = today or date.today()
     until = min(until or today, today)
     session = http.make_session(settings, cache_name="pwc-api")
-    state = db.get_state(con, SOURCE, STATE_RESOURCE) or {"done": []}
+    state = db.get_state(con, "pwc", STATE_RESOURCE) or {"done": []}
     counts = {"pwc_papers": 0, "pwc_paper_repos": 0, "rejected_records": 0, "windows": 0}
     todo = month_windows(since, until)
     todo.reverse()
@@ -254,7 +254,7 @@ def ingest_api(con: duckdb.DuckDBPyConnection, settings: Settings, since: date,
             part = load_papers(con, papers, SOURCE, run_id)
             if window[1] < today - timedelta(days=SETTLE_DAYS):
                 state["done"].append([window[0].isoformat(), window[1].isoformat()])
-                db.set_state(con, SOURCE, STATE_RESOURCE, state)
+                db.set_state(con, "pwc", STATE_RESOURCE, state)
         for k, v in part.items():
             counts[k] += v
         counts["windows"] += 1

@@ -24,24 +24,13 @@ from mltrends import console, db, http
 from mltrends.config import Settings
 from mltrends.http import NotFound, RateLimited, SourceError
 from mltrends.sources.pypi_families import TrackedPackage, load_families, select_packages
+from mltrends.sources.registry import Incomplete
 
 SOURCE = "pypi"
-BREAK_SERIES = "pypi_downloads"
-BREAK_DATE = date(2026, 8, 24)
-BREAK_DESCRIPTION = (
-    "PyPI download counts changed definition on 2026-08-24: since then only .whl, .tar.gz "
-    "and .zip file requests count. Levels before and after are not comparable."
-)
 BREAKDOWNS = (("overall", {"mirrors": "false"}, ""), ("system", {}, "os:"),
               ("python_minor", {}, "python:"))
 
 
-class IngestIncomplete(SourceError):
-    """Some packages failed; the others are stored, and a rerun today does only the failed ones."""
-
-    def __init__(self, message: str, rows: dict[str, int]) -> None:
-        super().__init__(message)
-        self.rows = rows
 
 
 class Throttle:
@@ -237,12 +226,6 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-def seed_series_breaks(con: duckdb.DuckDBPyConnection) -> None:
-    """Record the 2026-08-24 download-definition change (idempotent)."""
-    con.execute("insert into series_breaks values (?, ?, ?) on conflict do nothing",
-                [BREAK_SERIES, BREAK_DATE, BREAK_DESCRIPTION])
-
-
 def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetched: Fetched,
                  snapshot: date, run_id: str | None = None) -> dict[str, int]:
     """Write one package's rows, its status and its done-today mark in one transaction."""
@@ -256,7 +239,7 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
             row, reason = _clean_download(rec)
             if row is None:
                 refused += 1
-                db.reject(con, "pypistats", rec["_raw"], reason or "invalid", run_id)
+                db.reject(con, "pypi:pypistats", rec["_raw"], reason or "invalid", run_id)
             else:
                 rows.append({**row, "_source": "pypistats" + suffix, "_fetched_at": now})
         counts["pypi_downloads"] = db.upsert_rows(con, "pypi_downloads", rows,
@@ -265,7 +248,7 @@ def load_package(con: duckdb.DuckDBPyConnection, tracked: TrackedPackage, fetche
         for rec in fetched.versions:
             if not rec.get("version"):
                 refused += 1
-                db.reject(con, "depsdev", rec["_raw"], f"{rec['_url']}: a version without a name", run_id)
+                db.reject(con, "pypi:depsdev", rec["_raw"], f"{rec['_url']}: a version without a name", run_id)
                 continue
             versions.append({"package": rec["package"], "version": str(rec["version"]),
                              "published_at": _timestamp(rec["published_at"]),
@@ -298,14 +281,13 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, packages: list[st
     """Fetch and load every tracked package (or the named ones) not yet done `today`.
 
     Returns rows written per table. A package that fails is left for the next run; the
-    others are kept, and IngestIncomplete (a SourceError) names the failures at the end.
+    others are kept, and registry.Incomplete (a SourceError) names the failures at the end.
     """
     today = today or datetime.now(UTC).date()
     tracked = select_packages(load_families(settings), packages, families, frameworks)
     breakdown_families = set(settings.section("pypi").get("breakdown_families", ["core"]))
     throttle = Throttle(default_min_interval(settings) if min_interval is None else min_interval)
     session = http.make_session(settings)
-    seed_series_breaks(con)
     todo = [t for t in tracked if force or not done_on(con, t.package, today)]
     if len(todo) < len(tracked):
         console.info(f"pypi: {len(tracked) - len(todo)} package(s) already done on {today}; "
@@ -329,6 +311,6 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, packages: list[st
         if fetched.status != "ok":
             console.info(f"pypi: {t.package} is {fetched.status}")
     if failures:
-        raise IngestIncomplete(f"pypi: {len(failures)} of {len(todo)} package(s) failed; "
+        raise Incomplete(f"pypi: {len(failures)} of {len(todo)} package(s) failed; "
                                "rerun to retry them:\n  " + "\n  ".join(failures), totals)
     return totals

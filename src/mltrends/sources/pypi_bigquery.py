@@ -22,7 +22,6 @@ import duckdb
 
 from mltrends import db
 from mltrends.config import Settings
-from mltrends.sources.pypi import seed_series_breaks
 from mltrends.sources.pypi_families import normalize_package
 
 TABLE = "bigquery-public-data.pypi.file_downloads"
@@ -90,11 +89,10 @@ def load_monthly(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any
     now = db.now_utc()
     clean = []
     with db.transaction(con):
-        seed_series_breaks(con)
         for row in rows:
             month, downloads = row.get("month"), row.get("downloads")
             if not isinstance(month, date) or not isinstance(downloads, int) or downloads < 0:
-                db.reject(con, "bigquery", dict(row), "bigquery: month must be a date and "
+                db.reject(con, "pypi:bigquery", dict(row), "bigquery: month must be a date and "
                           "downloads a non-negative integer", run_id)
                 continue
             clean.append({"package": str(row.get("package")), "date": month.replace(day=1),

@@ -1,4 +1,4 @@
--- Macros the models and users' queries share; `mltrends build` runs this file first.
+-- Macros the models and users' queries share; re-applied on every writable connection and build.
 -- They are stored in the database, so a DuckDB CLI session on the published file can use them.
 
 -- 95% Wilson score interval of k successes in n trials (null when n = 0).
