@@ -169,9 +169,8 @@ def _stage(rec, name: str) -> dict:
 
 def test_root_run_isolation_is_recorded(root_run):
     for rec in root_run["records"].values():
-        assert rec["_isolation"].startswith("bubblewrap, uid ")
-        assert "seccomp" in rec["_isolation"]
-        assert int(rec["_isolation"].split("uid ")[1].split(",")[0]) >= sandbox.UID_BASE
+        assert rec["_isolation"].startswith("bubblewrap, a dedicated uid, seccomp, memory ")
+        assert sandbox.UID_BASE <= rec["sandbox_uid"] < sandbox.UID_BASE + sandbox.UID_SLOTS
 
 
 def test_forged_trace_files_are_never_read(root_run, host):

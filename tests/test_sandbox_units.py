@@ -164,3 +164,20 @@ def test_abandoned_running_rows_are_closed(con):
     got = dict(con.execute("select run_id, status from runs").fetchall())
     assert got == {"r1": "interrupted", "r2": "running", "r3": "running"}
     db.connect(":memory:").close()
+
+
+def test_installed_packages_are_read_without_running_the_venv(tmp_path):
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "torch-2.13.0.dist-info").mkdir(parents=True)
+    (site / "numpy-2.1.0.dist-info").mkdir()
+    (site / "torch").mkdir()
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").write_text("#!/bin/sh\ntouch should-never-run\n")
+    assert environment.installed(venv) == ["numpy==2.1.0", "torch==2.13.0"]
+    planted = tmp_path / "planted"
+    (planted / "lib" / "python3.11" / "site-packages" / "secret-1.dist-info").mkdir(parents=True)
+    (venv / "lib").rename(tmp_path / "old-lib")
+    os.symlink(planted / "lib", venv / "lib")
+    assert environment.installed(venv) == []  # a symlink the install step planted is not followed
+    assert not (tmp_path / "should-never-run").exists()

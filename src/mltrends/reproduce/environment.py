@@ -45,12 +45,46 @@ def uv_bin() -> str | None:
 
 
 def find_manifest(repo: Path) -> Path | None:
+    """The manifest to install from: regular files and real folders only (no symlinks)."""
     for folder in (repo / "binder", repo / ".binder", repo):
-        if folder.is_dir():
+        if folder.is_dir() and not folder.is_symlink():
             for name in MANIFESTS:
-                if (folder / name).is_file():
-                    return folder / name
+                path = folder / name
+                if path.is_file() and not path.is_symlink():
+                    return path
     return None
+
+
+def installed(venv: Path) -> list[str]:
+    """`name==version` of a venv's packages, from its .dist-info folder names.
+
+    Read on the host without running anything of the venv (the install step, which ran
+    the repository's build backend, could have replaced its interpreter) and without
+    following a symlink it may have planted.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    found: list[str] = []
+    fds: list[int] = []
+    try:
+        fds.append(os.open(venv, flags))
+        fds.append(os.open("lib", flags, dir_fd=fds[-1]))
+        with os.scandir(fds[-1]) as entries:
+            pythons = sorted(e.name for e in entries if e.name.startswith("python")
+                             and e.is_dir(follow_symlinks=False))
+        for name in pythons[:1]:
+            fds.append(os.open(name, flags, dir_fd=fds[-1]))
+            fds.append(os.open("site-packages", flags, dir_fd=fds[-1]))
+            with os.scandir(fds[-1]) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".dist-info") and entry.is_dir(follow_symlinks=False):
+                        package, _, version = entry.name[:-len(".dist-info")].partition("-")
+                        found.append(f"{package}=={version}")
+    except OSError:
+        pass
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return sorted(found, key=str.lower)[:2000]
 
 
 def environment_yml_requirements(text: str) -> list[str]:
@@ -164,7 +198,7 @@ def install(ws: Workspace, base_python: str, *, mode: str, uid: int | None,
     elif not result.ok:
         result.category = "env"
     else:
-        result.freeze = list(freeze(python))
+        result.freeze = installed(ws.venv)
     return result
 
 

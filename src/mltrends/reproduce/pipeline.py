@@ -250,6 +250,7 @@ def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[
     slug = workspace.slug(job.repo)
     with sandbox.sandbox_uid(cfg.mode) as uid:
         r.rec["isolation"] = sandbox.isolation(cfg.mode, uid)["label"]
+        r.rec["sandbox_uid"] = uid
         ws = workspace.create(Path(cfg.work_root), slug, cfg.disk_mb if uid is not None else None)
         try:
             _stages(job, cfg, r, ws, uid, gpus)

@@ -140,7 +140,7 @@ def isolation(mode: str, uid: int | None) -> dict:
         return {"sandbox": "none", "label": "none (no sandbox)"}
     memory = "cgroup (systemd-run)" if mode == "bwrap" and bwrap.systemd_running() else "watchdog"
     filt = mode == "bwrap" and seccomp.program() is not None
-    who = f"uid {uid}" if uid is not None else "the operator's uid (user namespace)"
+    who = "a dedicated uid" if uid is not None else "the operator's uid (user namespace)"
     tool = "bubblewrap" if mode == "bwrap" else f"fallback launcher ({mode})"
     label = f"{tool}, {who}, {'seccomp, ' if filt else ''}memory {memory}"
     return {"sandbox": mode, "label": label, "uid": uid, "seccomp": filt, "memory": memory}

@@ -411,7 +411,7 @@ def remove_tree(top: Path) -> None:
             os.rmdir(name, dir_fd=parent)
 
     with contextlib.suppress(OSError):
-        for fd, files, dirs in walk_fds(top, post=rmdir):
+        for fd, files, _dirs in walk_fds(top, post=rmdir):
             with contextlib.suppress(OSError):
                 os.fchmod(fd, stat.S_IRWXU)  # a folder the repository made read-only
             for name in files:

@@ -65,8 +65,13 @@ def _keep_pipe():
     init = subprocess.Popen.__init__
 
     def __init__(self, *args, **kwargs):
-        fds = tuple(kwargs.get("pass_fds") or ())
-        kwargs["pass_fds"] = (*fds, int(_FD))
+        if kwargs.get("close_fds", True) is not False:
+            try:
+                os.fstat(int(_FD))
+            except OSError:  # the repository closed it
+                pass
+            else:
+                kwargs["pass_fds"] = (*tuple(kwargs.get("pass_fds") or ()), int(_FD))
         init(self, *args, **kwargs)
 
     subprocess.Popen.__init__ = __init__
