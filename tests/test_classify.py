@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +14,9 @@ import pytest
 
 from mltrends import db
 from mltrends.classify import modelstore, predict_all, sector
-from mltrends.classify.features import SECTORS, domain_kind, host_of, owner_frame
+from mltrends.classify.features import domain_kind, host_of, owner_frame
 from mltrends.config import load_settings
+from mltrends.vocab import SECTORS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -120,7 +120,7 @@ def test_model_files_carry_version_hash_and_metrics(trained):
 def test_changed_labels_make_the_model_stale(trained, tmp_path):
     settings, stored = trained
     shutil.copy(LABELS / "owners.csv", tmp_path / "owners.csv")
-    moved = replace(settings, extra={"classify": {"labels_dir": str(tmp_path)}})
+    moved = settings.with_overrides(classify={"labels_dir": str(tmp_path)})
     assert modelstore.is_current(stored["sector"], "sector", moved)
     with open(tmp_path / "owners.csv", "a", newline="") as fh:
         fh.write("extra-lab,Organization,Extra Lab,,https://x.example.edu,,,,academic,test\n")

@@ -16,7 +16,6 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -131,12 +130,11 @@ def _settings(url: str, source: str, tmp: Path) -> Settings:
     s = load_settings(env={}, cache_dir=str(tmp / "cache"), reports_dir=str(tmp / "reports"),
                       http_backoff=0.01, http_backoff_max=0.05, http_max_sleep=2.0, http_timeout=1.0,
                       http_retries=4, http_max_bytes=4 * 1024 * 1024)
-    s = replace(
-        s,
+    s = s.with_overrides(  # github-rest: no token (load_settings(env={}) has none)
         **{**registry.local_urls(url),
            **({"pwc_api_url": f"{url}/dumps/x"} if source == "pwc-dump-url" else {})},
         github_token=None if source == "github-rest" else TOKEN,
-        extra={"pypi": {"min_interval": 0.0}},
+        pypi={"min_interval": 0.0},
     )
     return s
 

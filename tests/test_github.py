@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from datetime import date, datetime
@@ -23,7 +22,7 @@ TOKEN = f"ghp_{uuid.uuid4().hex}"  # made at run time: no token-like string is c
 
 def aimed(settings, url, token=TOKEN, **github_section):
     s = settings.with_overrides(github_api_url=url, github_graphql_url=url + "/graphql", github_token=token)
-    return dataclasses.replace(s, extra={"github": github_section}) if github_section else s
+    return s.with_overrides(github=github_section) if github_section else s
 
 
 def count(con, table):
@@ -175,8 +174,8 @@ def test_repos_from_papers_and_org_sweep(con, settings):
     assert github.repos_from_papers(con) == ["owner00000/repo-000001", "owner00001/repo-000007"]
     fake = FakeGitHub(data, token=TOKEN)
     with LocalServer(fake) as srv:
-        s = dataclasses.replace(fake_settings(settings, srv.url),
-                                extra={"github": {"tracked_orgs": {org: "Example Corp"}}})
+        s = fake_settings(settings, srv.url).with_overrides(
+            github={"tracked_orgs": {org: "Example Corp"}})
         result = github.ingest(con, s, orgs="tracked")
     org_rows = con.execute("select org, company, count(*), min(created_year) from github_org_repos "
                            "group by all").fetchall()

@@ -38,6 +38,11 @@ pytestmark = [
 ]
 
 
+def _knobs(settings, **reproduce):
+    """settings.reproduce with these values, always under bubblewrap."""
+    return settings.with_overrides(reproduce={"sandbox": "bwrap", **reproduce})
+
+
 def _sandbox_works() -> bool:
     return sandbox.available_mode("bwrap") == "bwrap"
 
@@ -146,11 +151,11 @@ def root_run(host):
     jobs = [Job(f"hostile/{name}", host["url"](name)) for name in ROOT_PATH_REPOS]
     jobs.append(Job("hostile/shm_writer", host["url"]("shm_writer")))
     try:
-        job.run(con, settings, jobs=jobs, no_install=True, workers=3, timeout=20,
-                memory_mb=1024, disk_mb=64, run_id="hostile-root", sandbox_kind="bwrap")
+        job.run(con, _knobs(settings, no_install=True, workers=3, timeout=20, memory_mb=1024,
+                            disk_mb=64), jobs=jobs, run_id="hostile-root")
         # a later repository looks for the shared memory the writer left
-        job.run(con, settings, jobs=[Job("hostile/shm_reader", host["url"]("shm_reader"))],
-                no_install=True, timeout=20, run_id="hostile-root-2", sandbox_kind="bwrap")
+        job.run(con, _knobs(settings, no_install=True, timeout=20),
+                jobs=[Job("hostile/shm_reader", host["url"]("shm_reader"))], run_id="hostile-root-2")
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -289,8 +294,8 @@ def test_commit_option_injection_is_refused(host, tmp_path):
 
 def test_long_repository_key_keeps_the_run(host, con, settings):
     key = "example.org/" + "/".join(["a" * 100] * 3)
-    job.run(con, settings, jobs=[Job(key, host["url"]("forged_traces"))], no_install=True,
-            run_id="long-key", sandbox_kind="bwrap")
+    job.run(con, _knobs(settings, no_install=True), jobs=[Job(key, host["url"]("forged_traces"))],
+            run_id="long-key")
     assert con.execute("select count(*) from reproductions where repo = ?", [key]).fetchall() == [(1,)]
     files = list((Path(settings.reports_dir) / "reproductions" / "long-key").glob("*.json"))
     assert len(files) == 1 and len(files[0].name) < 100
@@ -328,9 +333,9 @@ def test_uid_locks_live_in_a_fixed_root_owned_folder(tmp_path):
 
 
 def test_network_install_runs_no_repository_code_with_network(host, con, settings):
-    job.run(con, settings, jobs=[Job("hostile/phones_home", host["url"]("phones_home_on_install"))],
-            no_install=False, allow_network_install=True, install_timeout=60, run_id="netinstall",
-            sandbox_kind="bwrap")
+    job.run(con, _knobs(settings, no_install=False, allow_network_install=True, install_timeout=60),
+            jobs=[Job("hostile/phones_home", host["url"]("phones_home_on_install"))],
+            run_id="netinstall")
     rec = _records(con, "netinstall")["hostile/phones_home"]
     assert (rec["stage_reached"], rec["failure_category"]) == (0, "env")
     assert "reached the host" not in json.dumps(rec)

@@ -69,7 +69,7 @@ def test_json_gz_dumps_load_exact_rows(con, settings, dumps):
 def test_abstracts_are_stored_only_when_asked(con, settings, dumps):
     pwc.ingest_dump(con, settings, papers=str(dumps["papers"]))
     assert con.execute("select count(abstract) from pwc_papers").fetchall()[0][0] == 0
-    pwc.ingest_dump(con, settings.with_overrides(extra={"pwc": {"abstracts": True}}), papers=str(dumps["papers"]))
+    pwc.ingest_dump(con, settings.with_overrides(pwc={"abstracts": True}), papers=str(dumps["papers"]))
     assert con.execute("select abstract from pwc_papers where paper_id = 'fixture-detector-cvpr'"
                        ).fetchall() == [("Synthetic abstract one.",)]
     assert papers_rows(con) == EXPECTED_PAPERS

@@ -158,8 +158,7 @@ def test_throttle_spaces_requests(con, settings):
 def test_default_min_interval(settings):
     assert pypi.default_min_interval(settings.with_overrides(pypistats_url="http://127.0.0.1:5/api")) == 0
     assert pypi.default_min_interval(settings.with_overrides(pypistats_url="https://pypistats.org/api")) == 1.0
-    from dataclasses import replace
-    configured = replace(settings, extra={"pypi": {"min_interval": 2.5}})
+    configured = settings.with_overrides(pypi={"min_interval": 2.5})
     assert pypi.default_min_interval(configured) == 2.5
 
 

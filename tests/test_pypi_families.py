@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from mltrends.config import ConfigError
@@ -18,7 +16,7 @@ from mltrends.sources.pypi_families import (
 
 
 def _with(settings, pypi_section):
-    return replace(settings, extra={"pypi": pypi_section})
+    return settings.with_overrides(pypi=pypi_section)
 
 
 def test_default_families_cover_every_framework_once_per_package(settings):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mltrends import FRAMEWORKS, db
+from mltrends import db
 from mltrends.cli import main
 from mltrends.config import load_settings
 from mltrends.report import (
@@ -25,6 +25,7 @@ from mltrends.report import (
 from mltrends.report.browser import browser_missing
 from mltrends.report.charts import FRAMEWORK_COLORS
 from mltrends.report.model import SYNTHETIC_LABEL
+from mltrends.vocab import FRAMEWORKS
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "report" / "report_fixture.py"
 DAY = date(2026, 11, 25)

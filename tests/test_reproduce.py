@@ -35,6 +35,10 @@ pytestmark = pytest.mark.skipif(sandbox.available_mode() == "none",
                                 reason="no sandbox can be made on this machine (not root, no user namespaces)")
 
 
+def _knobs(settings, **reproduce):
+    return settings.with_overrides(reproduce=reproduce)
+
+
 def make_remote(remotes: Path, name: str) -> str:
     """Copy a fixture folder to <remotes>/fixtures/<name> as a one-commit git repo."""
     dest = remotes / "fixtures" / name
@@ -80,7 +84,7 @@ def ordinary(remotes, env_module):
         Job("fixtures/syntax_error", remotes["syntax_error"], claimed_framework="pytorch"),
         Job("fixtures/numpy_only", remotes["numpy_only"], claimed_framework="jax"),
     ]
-    job.run(con, settings, jobs=jobs, no_install=True, workers=2, timeout=120, run_id="ordinary")
+    job.run(con, _knobs(settings, no_install=True, workers=2, timeout=120), jobs=jobs, run_id="ordinary")
     return _by_repo(con, "ordinary")
 
 
@@ -111,8 +115,8 @@ def hostile(remotes, env_module, tmp_path_factory):
         Job("fixtures/memory_hog", remotes["memory_hog"]),
     ]
     try:
-        job.run(con, settings, jobs=jobs, no_install=True, workers=3, timeout=4, memory_mb=400,
-                nproc=48, run_id="hostile")
+        job.run(con, _knobs(settings, no_install=True, workers=3, timeout=4, memory_mb=400, nproc=48),
+                jobs=jobs, run_id="hostile")
     finally:
         for key, value in saved.items():
             if value is None:
@@ -164,7 +168,7 @@ def test_numpy_only_runs_without_a_framework(ordinary):
 def test_requirements_that_cannot_install(remotes, env_module):
     con, settings = env_module
     jobs = [Job("fixtures/bad_requirements", remotes["bad_requirements"])]
-    job.run(con, settings, jobs=jobs, no_install=False, install_timeout=60, run_id="install")
+    job.run(con, _knobs(settings, no_install=False, install_timeout=60), jobs=jobs, run_id="install")
     rec = _by_repo(con, "install")["fixtures/bad_requirements"]
     assert (rec["stage_reached"], rec["failure_category"]) == (0, "env")
     assert rec["environment"]["source"] == "requirements.txt"
@@ -280,7 +284,7 @@ def test_ray_executor_on_local_ray(remotes, env_module):
     con, settings = env_module
     jobs = [Job("fixtures/numpy_only", remotes["numpy_only"]),
             Job("fixtures/syntax_error", remotes["syntax_error"])]
-    job.run(con, settings, jobs=jobs, no_install=True, executor="ray", workers=2, run_id="ray")
+    job.run(con, _knobs(settings, no_install=True, executor="ray", workers=2), jobs=jobs, run_id="ray")
     recs = _by_repo(con, "ray")
     assert {k: (v["stage_reached"], v["failure_category"], v["executor"]) for k, v in recs.items()} == {
         "fixtures/numpy_only": (2, None, "ray"), "fixtures/syntax_error": (0, "import", "ray")}

@@ -224,8 +224,8 @@ def test_not_root_path():
 def test_demo_repos(con, settings):
     _pwc(con, [("p1", "vision-lab-uni/vit-lib-771", True, "tensorflow", 2019),
                ("p2", "vision-lab-uni/captioning-pytorch-446", True, "pytorch", 2018)])
-    rows = job.run(con, settings, local_repos_dir=str(ROOT / "data" / "demo" / "repos"),
-                   no_install=True, workers=2, timeout=120, run_id="demo")
+    rows = job.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2, "timeout": 120}),
+                   local_repos_dir=str(ROOT / "data" / "demo" / "repos"), run_id="demo")
     assert rows == {"reproductions": 4}
     got = {r[0]: r[1:] for r in con.execute(
         "select repo, claimed_framework, runtime_primary, stage_reached, failure_category "
@@ -248,8 +248,9 @@ def test_unsandboxed_only_when_allowed(monkeypatch, con, settings, tmp_path):
     (repo / "run.py").write_text("import os, time\nprint('home', os.environ['HOME'])\n")
     (tmp_path / "slow").mkdir()
     (tmp_path / "slow" / "main.py").write_text("import time\ntime.sleep(30)\n")
-    job.run(con, settings, jobs=[Job("t/plain", path=str(repo)), Job("t/slow", path=str(tmp_path / "slow"))],
-            no_install=True, allow_unsandboxed=True, timeout=2, run_id="none")
+    knobs = {"no_install": True, "allow_unsandboxed": True, "timeout": 2}
+    job.run(con, settings.with_overrides(reproduce=knobs),
+            jobs=[Job("t/plain", path=str(repo)), Job("t/slow", path=str(tmp_path / "slow"))], run_id="none")
     got = {r[0]: r[1:] for r in con.execute(
         "select repo, sandbox, stage_reached, failure_category from reproductions").fetchall()}
     assert got == {"t/plain": ("none", 2, None), "t/slow": ("none", 1, "timeout")}

@@ -1,16 +1,23 @@
 """Settings: defaults < mltrends.toml < environment (MLTRENDS_*) < CLI flags.
 
-Every base URL and dump location is a setting, so the same code runs against the
-real services, a mirror, or a local test server.
+One frozen, validated object. The storage paths, base URLs and HTTP behaviour sit at the
+top (`settings.db`, `settings.pwc_api_url`, env `MLTRENDS_PWC_API_URL`); each area's own
+options are a typed table (`settings.pypi.min_interval`, `[pypi] min_interval` in
+mltrends.toml, env `MLTRENDS_PYPI__MIN_INTERVAL`). An unknown key or a value out of range
+is a ConfigError naming the key. Every base URL is a setting, so the same code runs
+against the real services, a mirror, or a local test server.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
 CONFIG_FILE_ENV = "MLTRENDS_CONFIG"
 DEFAULT_CONFIG_FILE = "mltrends.toml"
@@ -20,8 +27,66 @@ class ConfigError(Exception):
     """The configuration file or an environment value cannot be used."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Area(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PwcSettings(Area):
+    abstracts: bool = False                     # also store abstracts (10x the database)
+    memory_limit: str | None = None             # DuckDB settings while loading the dumps
+    preserve_insertion_order: bool | None = None
+
+
+class GithubSettings(Area):
+    tracked_orgs: dict[str, str] | list[str] | None = None   # None: the bundled tracked_orgs.toml
+    framework_repos: tuple[str, ...] | None = None           # None: the bundled list
+    batch_size: int = Field(100, ge=1, le=100)               # repos per GraphQL request
+    rest_batch: int = Field(25, ge=1)
+    star_pages: int = Field(30, ge=1)
+
+
+class PypiSettings(Area):
+    min_interval: float | None = Field(None, ge=0)   # None: 1 s against pypistats.org, else 0
+    breakdown_families: tuple[str, ...] = ("core",)
+    bigquery_project: str | None = None
+    families: dict[str, Any] = Field(default_factory=dict)
+    replace_default_families: bool = False
+
+
+class DetectSettings(Area):
+    clones_dir: str | None = None
+
+
+class ClassifySettings(Area):
+    labels_dir: str | None = None
+    sector_threshold: float | None = Field(None, ge=0, le=1)
+    purpose_threshold: float | None = Field(None, ge=0, le=1)
+
+
+class ReproduceSettings(Area):
+    no_install: bool = False                 # the shared base environment, no venv per repo
+    allow_network_install: bool = False
+    allow_unsandboxed: bool | None = None    # None: only for a local repos directory (the demo)
+    executor: Literal["local", "ray"] = "local"
+    workers: int = Field(1, ge=1)
+    ray_address: str | None = None
+    timeout: float = Field(60.0, gt=0)       # seconds for the entrypoint smoke run
+    import_timeout: float = Field(60.0, gt=0)
+    install_timeout: float = Field(600.0, gt=0)
+    memory_mb: int = Field(4096, ge=64)      # RSS cap of one sandbox
+    nproc: int = Field(256, ge=1)
+    find_links: tuple[str, ...] = ()         # local wheel folders for installs
+    work_dir: str | None = None
+    keep_workspaces: bool = False
+    python: str | None = None                # a program: see _check_programs
+    sandbox: Literal["auto", "bwrap", "launcher"] = "auto"  # auto: bubblewrap where it runs
+    disk_mb: int = Field(8192, ge=64)        # one workspace: clone, venv, files it writes
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="MLTRENDS_",
+                                      env_nested_delimiter="__", validate_default=False)
+
     # storage
     db: str = "data/mltrends.duckdb"
     work_db: str = "data/work.duckdb"
@@ -40,85 +105,131 @@ class Settings:
     depsdev_url: str = "https://api.deps.dev"
     git_base_url: str = "https://github.com"
     # HTTP behaviour
-    http_timeout: float = 30.0
-    http_retries: int = 5
-    http_backoff: float = 0.5
-    http_backoff_max: float = 60.0
-    http_max_sleep: float = 3600.0  # longest wait for a rate-limit reset before giving up
-    http_max_bytes: int = 200 * 1024 * 1024
+    http_timeout: float = Field(30.0, gt=0)
+    http_retries: int = Field(5, ge=0)
+    http_backoff: float = Field(0.5, ge=0)
+    http_backoff_max: float = Field(60.0, ge=0)
+    http_max_sleep: float = Field(3600.0, ge=0)  # longest wait for a rate-limit reset before giving up
+    http_max_bytes: int = Field(200 * 1024 * 1024, gt=0)
     http_cache: bool = False
-    # tokens come from the environment only, never from files
-    github_token: str | None = field(default=None, repr=False)
-    # free-form tables from mltrends.toml (e.g. [pypi.families], [github])
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # tokens come from the environment only (GITHUB_TOKEN), never from files
+    github_token: str | None = Field(None, repr=False)
+    # each area's own options
+    pwc: PwcSettings = PwcSettings()
+    github: GithubSettings = GithubSettings()
+    pypi: PypiSettings = PypiSettings()
+    detect: DetectSettings = DetectSettings()
+    classify: ClassifySettings = ClassifySettings()
+    reproduce: ReproduceSettings = ReproduceSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """Return a copy with the non-None overrides applied (CLI flags)."""
-        known = {f.name for f in fields(self)}
-        clean = {k: v for k, v in overrides.items() if v is not None and k in known}
-        return replace(self, **clean)
+        """A validated copy with the non-None overrides applied (CLI flags; an area as a dict)."""
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return _validate(_merge(self.model_dump(), clean), "override")
 
     def section(self, name: str) -> dict[str, Any]:
-        """A free-form table of mltrends.toml, e.g. settings.section('pypi')."""
-        value = self.extra.get(name, {})
-        return value if isinstance(value, dict) else {}
+        """An area as a plain dict (prefer the typed `settings.<area>`)."""
+        area = getattr(self, name, None)
+        return area.model_dump() if isinstance(area, Area) else {}
 
 
-def _coerce(name: str, raw: Any, target: Any) -> Any:
-    if raw is None:
-        return None
-    kind = type(target) if target is not None else str
+AREAS = tuple(name for name, f in Settings.model_fields.items()
+              if isinstance(f.annotation, type) and issubclass(f.annotation, Area))
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _validate(values: Mapping[str, Any], where: str) -> Settings:
     try:
-        if kind is bool:
-            if isinstance(raw, bool):
-                return raw
-            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-        if kind is int:
-            return int(raw)
-        if kind is float:
-            return float(raw)
-        return str(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name!r}: cannot read {raw!r} as {kind.__name__}") from exc
+        return Settings.model_validate(dict(values))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown setting {key!r}")
+            else:
+                problems.append(f"setting {key!r}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(f"{where}: " + "; ".join(problems)) from None
+
+
+class _GivenEnv(EnvSettingsSource):
+    """pydantic-settings' environment parsing (nested `__`, JSON for lists) over a given mapping."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._given = dict(env)
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._given.items()}
+
+
+def _env_values(env: Mapping[str, str]) -> dict[str, Any]:
+    ours = {k: v for k, v in env.items() if k.startswith("MLTRENDS_")}
+    for key in ours:  # a nested key of no area is a typo, not something to ignore
+        area = key[len("MLTRENDS_"):].split("__")[0].lower()
+        if "__" in key and area not in AREAS:
+            raise ConfigError(f"environment: unknown setting area in {key} (areas: {', '.join(AREAS)})")
+    try:
+        values = _GivenEnv(ours)()
+    except Exception as exc:  # pydantic-settings' SettingsError: a value it cannot parse
+        raise ConfigError(f"environment: {exc}") from None
+    values.pop("github_token", None)
+    return values
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+# settings that name a program mltrends runs (as root, under the reproduction job)
+PROGRAM_SETTINGS = (("reproduce", "python"),)
+
+
+def _check_programs(path: Path, values: Mapping[str, Any]) -> None:
+    """A config file may name a program only when the running user owns it and nobody
+    else can write it (a mltrends.toml dropped in the current directory must not choose
+    what runs); the command line and the environment are the running user's own."""
+    named = [f"[{area}] {key}" for area, key in PROGRAM_SETTINGS
+             if isinstance(values.get(area), Mapping) and values[area].get(key)]
+    if not named:
+        return
+    info = path.stat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise ConfigError(f"{path}: {', '.join(named)} names a program, and the file is not owned "
+                          "by the running user or is writable by others; pass it on the command "
+                          "line instead")
 
 
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> Settings:
     """Build the settings from defaults, the TOML file, the environment and overrides."""
     env = dict(os.environ if env is None else env)
-    base = Settings()
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-
     path = Path(config_file or env.get(CONFIG_FILE_ENV) or DEFAULT_CONFIG_FILE)
-    explicit = config_file is not None or CONFIG_FILE_ENV in env
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-        known = {f.name for f in fields(Settings)} - {"extra", "github_token"}
-        for key, value in data.items():
-            if key in known:
-                values[key] = _coerce(key, value, getattr(base, key))
-            elif isinstance(value, dict):
-                extra[key] = value
-            else:
-                raise ConfigError(f"{path}: unknown setting {key!r}")
-        extra["_meta"] = {"config_file": str(path.resolve())}
-    elif explicit:
+        values = _file_values(path)
+        _check_programs(path, values)
+        if "github_token" in values:
+            raise ConfigError(f"{path}: github_token comes from the environment (GITHUB_TOKEN) only")
+        _validate(values, str(path))  # name the file when it is the file that is wrong
+    elif config_file is not None or CONFIG_FILE_ENV in env:
         raise ConfigError(f"config file {path} does not exist")
-
-    for f in fields(Settings):
-        if f.name in {"extra", "github_token"}:
-            continue
-        env_key = "MLTRENDS_" + f.name.upper()
-        if env_key in env:
-            values[f.name] = _coerce(env_key, env[env_key], getattr(base, f.name))
-
+    values = _merge(values, _env_values(env))
     values["github_token"] = env.get("GITHUB_TOKEN") or None
-    settings = replace(base, **values, extra=extra)
-    return settings.with_overrides(**overrides)
+    values = _merge(values, {k: v for k, v in overrides.items() if v is not None})
+    return _validate(values, "settings")

@@ -25,19 +25,18 @@ from pathlib import Path
 
 import duckdb
 
-from mltrends import FRAMEWORKS, db
+from mltrends import db
 from mltrends.console import info, log
+from mltrends.vocab import FRAMEWORKS, PURPOSES, SECTORS, UNKNOWN
 
-SECTORS = ("academic", "industry", "individual", "nonprofit_or_government", "unknown")
-PURPOSES = ("research_artefact", "production", "unknown")
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "framework": FRAMEWORKS,
     "pwc_framework": FRAMEWORKS,
     "detected_framework": FRAMEWORKS,
     "claimed_framework": FRAMEWORKS,
     "observed_framework": FRAMEWORKS,
-    "sector": SECTORS,
-    "purpose": PURPOSES,
+    "sector": (*SECTORS, UNKNOWN),
+    "purpose": (*PURPOSES, UNKNOWN),
     "framework_source": ("code", "manifest", "pwc_label", "none"),
     "detected_source": ("code", "manifest"),
     "paper_source": ("pwc", "catalogue", "hf"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from mltrends import FRAMEWORKS
+from mltrends.vocab import FRAMEWORKS
 
 FRAMEWORK_ALIASES = {
     "tf": "tensorflow", "tensorflow": "tensorflow", "tensorflow2": "tensorflow", "tf2": "tensorflow",

@@ -81,8 +81,8 @@ def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Ref
 def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
                    run_id: str | None) -> dict[str, int]:
     from mltrends import reproduce
-    return reproduce.run(con, settings, local_repos_dir=opts.reproduce_repos_dir,
-                 no_install=True, workers=2)
+    return reproduce.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2}),
+                         local_repos_dir=opts.reproduce_repos_dir, run_id=run_id)
 
 
 def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,

@@ -14,7 +14,8 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedKFold
 
 from mltrends.classify import purpose, sector
-from mltrends.classify.features import PURPOSES, SECTORS, owner_frame
+from mltrends.classify.features import owner_frame
+from mltrends.vocab import PURPOSES, SECTORS
 
 SECTOR_GOAL = {"macro_f1": 0.85, "margin": 0.10}
 PURPOSE_GOAL = {"macro_f1": 0.80, "margin": 0.10}

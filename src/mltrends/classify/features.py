@@ -17,8 +17,6 @@ import pandas as pd
 
 OWNER_FIELDS = ("login", "type", "name", "company", "blog", "email", "location", "description",
                 "is_verified")
-SECTORS = ("academic", "industry", "individual", "nonprofit_or_government")
-PURPOSES = ("production", "research_artefact")
 
 # Hosts where a personal page or mailbox lives: they say "a person", not "an employer".
 PERSONAL_HOSTS = ("github.io", "gitlab.io", "gmail.com", "googlemail.com", "outlook.com",

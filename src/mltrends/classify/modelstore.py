@@ -40,7 +40,7 @@ class StoredModel:
 
 def labels_dir(settings: Settings) -> Path:
     """[classify] labels_dir in mltrends.toml, else the checkout's data/labels."""
-    configured = settings.section("classify").get("labels_dir")
+    configured = settings.classify.labels_dir
     if configured:
         return Path(configured)
     checkout = Path(__file__).resolve().parents[3] / "data" / "labels"
@@ -56,7 +56,8 @@ def labels_path(kind: str, settings: Settings) -> Path:
 
 def threshold(kind: str, settings: Settings) -> float:
     default = sector.DEFAULT_THRESHOLD if kind == "sector" else purpose.DEFAULT_THRESHOLD
-    return float(settings.section("classify").get(f"{kind}_threshold", default))
+    configured = getattr(settings.classify, f"{kind}_threshold")
+    return float(default if configured is None else configured)
 
 
 def file_hash(path: Path) -> str:

@@ -21,8 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from mltrends.classify.features import PURPOSES, repo_features
+from mltrends.classify.features import repo_features
 from mltrends.classify.sector import read_label_file
+from mltrends.vocab import PURPOSES, UNKNOWN
 
 DEFAULT_THRESHOLD = 0.6
 EVAL_COLUMNS = ("repo", "description", "stars", "created_year", "pushed_year", "topics",
@@ -84,7 +85,7 @@ def predict_frame(model: Pipeline, frame: pd.DataFrame,
     classes = list(model.classes_)
     best = proba.argmax(axis=1)
     top = proba[np.arange(len(frame)), best]
-    purposes = [classes[b] if p >= threshold else "unknown" for b, p in zip(best, top, strict=True)]
+    purposes = [classes[b] if p >= threshold else UNKNOWN for b, p in zip(best, top, strict=True)]
     probabilities = [{c: round(float(v), 4) for c, v in zip(classes, row, strict=True)}
                      for row in proba]
     return pd.DataFrame({"purpose": purposes, "probability": top.round(4),

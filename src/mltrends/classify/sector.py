@@ -22,13 +22,13 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
 from mltrends.classify.features import (
-    SECTORS,
     domain_kind,
     has_information,
     host_of,
     owner_features,
     owner_frame,
 )
+from mltrends.vocab import SECTORS, UNKNOWN
 
 DEFAULT_THRESHOLD = 0.5
 LABEL_COLUMNS = ("login", "type", "name", "company", "blog", "email", "location", "description",
@@ -101,7 +101,7 @@ def predict_frame(model: Pipeline, frame: pd.DataFrame,
     best = proba.argmax(axis=1)
     top = proba[np.arange(len(frame)), best]
     informative = has_information(frame).to_numpy()
-    sectors = [classes[b] if (ok and p >= threshold) else "unknown"
+    sectors = [classes[b] if (ok and p >= threshold) else UNKNOWN
                for b, p, ok in zip(best, top, informative, strict=True)]
     probabilities = [{c: round(float(v), 4) for c, v in zip(classes, row, strict=True)}
                      for row in proba]
@@ -153,4 +153,4 @@ def rules_sector(record: Mapping[str, Any], use_type: bool = False) -> str:
         return "industry"
     if any(str(record.get(f) or "").strip() for f in ("login", "name", "company", "description")):
         return "industry"  # an organisation with no academic or public signal: most are companies
-    return "unknown"
+    return UNKNOWN

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -89,7 +88,7 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
 
     settings = app.settings
     if settings.db == "data/mltrends.duckdb":
-        settings = replace(settings, db="data/demo.duckdb", work_db="data/demo-work.duckdb")
+        settings = settings.with_overrides(db="data/demo.duckdb", work_db="data/demo-work.duckdb")
     if not keep:
         for path in (settings.db, settings.work_db):
             for suffix in ("", ".wal"):

@@ -62,32 +62,31 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> int:
               help="JSON lines: url (any git URL), optional claimed_framework, command, commit.")
 @click.option("--local", "local_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Run local directories named <owner>__<name>/ (e.g. data/demo/repos).")
-@click.option("--no-install", is_flag=True,
+@click.option("--no-install", is_flag=True, default=None,
               help="Use the shared base environment (this interpreter's) instead of a uv venv per repo.")
-@click.option("--allow-network-install", is_flag=True,
+@click.option("--allow-network-install", is_flag=True, default=None,
               help="Let the install phase reach the network (the repo's code never can).")
 @click.option("--find-links", metavar="DIR", multiple=True,
-              help="Local wheel folder for installs (repeatable).")
-@click.option("--allow-unsandboxed", is_flag=True,
+              help="Local wheel folder for installs (repeatable; adds to [reproduce] find_links).")
+@click.option("--allow-unsandboxed", is_flag=True, default=None,
               help="Run repository code without isolation when no sandbox can be made.")
-@click.option("--sandbox", "sandbox_kind", type=click.Choice(["auto", "bwrap", "launcher"]),
-              default="auto", show_default=True,
-              help="bubblewrap, or the fallback launcher (auto: bubblewrap where it runs).")
-@click.option("--python", "python", metavar="PATH",
-              help="Interpreter of the shared base environment (default: this one).")
-@click.option("--disk-mb", type=click.IntRange(min=64), default=8192, show_default=True,
-              help="Size cap of one repository's workspace (clone, venv, files it writes).")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Parallel repos (local executor; one GPU each when GPUs exist).")
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "launcher"]),
+              help="bubblewrap, or the fallback launcher [default: auto, bubblewrap where it runs].")
+@click.option("--python", metavar="PATH",
+              help="Interpreter of the shared base environment [default: this one].")
+@click.option("--disk-mb", type=click.IntRange(min=64),
+              help="Size cap of one repository's workspace (clone, venv, files) [default: 8192].")
+@click.option("--executor", type=click.Choice(["local", "ray"]), help="[default: [reproduce] executor, local]")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Parallel repos (local executor; one GPU each when GPUs exist) [default: 1].")
 @click.option("--ray-address", metavar="ADDR", help="Ray cluster address (default: a local Ray).")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds for the entrypoint smoke run (S2).")
-@click.option("--install-timeout", type=float, default=600.0, show_default=True)
-@click.option("--memory-mb", type=int, default=4096, show_default=True,
-              help="Memory cap of one sandbox (RSS of all its processes).")
+@click.option("--timeout", type=float, help="Seconds for the entrypoint smoke run (S2) [default: 60].")
+@click.option("--install-timeout", type=float, help="[default: 600]")
+@click.option("--memory-mb", type=int, help="Memory cap of one sandbox (RSS of all its processes) "
+              "[default: 4096].")
 @click.option("--work-dir", metavar="DIR", help="Where workspaces go (default: a temporary folder).")
-@click.option("--keep-workspaces", is_flag=True, help="Keep each repo's workspace for inspection.")
+@click.option("--keep-workspaces", is_flag=True, default=None,
+              help="Keep each repo's workspace for inspection.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON line per repo.")
 @click.option("--summary", is_flag=True,
               help="Print the runnable rate per stage and the label confusion matrices of a run "
@@ -95,11 +94,8 @@ def close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> int:
 @click.option("--run-id", metavar="ID", help="With --summary: which run.")
 @pass_app
 def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
-              local_dir: str | None, no_install: bool, allow_network_install: bool,
-              find_links: tuple[str, ...], allow_unsandboxed: bool, executor: str, workers: int,
-              ray_address: str | None, timeout: float, install_timeout: float, memory_mb: int,
-              work_dir: str | None, keep_workspaces: bool, as_json: bool, summary: bool,
-              run_id: str | None, sandbox_kind: str, disk_mb: int, python: str | None) -> None:
+              local_dir: str | None, find_links: tuple[str, ...], as_json: bool, summary: bool,
+              run_id: str | None, **flags: object) -> None:
     """Run paper implementations in a sandbox and record the framework they really import.
 
     Each repo is cloned (shallow, commit recorded), detected statically, given an
@@ -128,20 +124,16 @@ def reproduce(app: App, sample: int | None, seed: int, repos_file: str | None,
                 from mltrends.reproduce.results import json_line
                 click.echo(json_line(record))
 
-        args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir,
-                "no_install": no_install, "executor": executor, "workers": workers,
-                "sandbox": sandbox_kind, "pid": os.getpid()}
+        given = {k: v for k, v in flags.items() if v is not None}
+        if find_links:
+            given["find_links"] = (*app.settings.reproduce.find_links, *find_links)
+        settings = app.settings.with_overrides(reproduce=given)
+        args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir, **given,
+                "pid": os.getpid()}
         close_abandoned_runs(con)
         with db.recorded_run(con, "reproduce", args) as run, _sigterm_interrupts():
-            rows = job.run(con, app.settings, sample=sample, seed=seed, repos_file=repos_file,
-                           local_repos_dir=local_dir, no_install=no_install,
-                           allow_network_install=allow_network_install,
-                           allow_unsandboxed=allow_unsandboxed or None, executor=executor,
-                           workers=workers, ray_address=ray_address, timeout=timeout,
-                           install_timeout=install_timeout, memory_mb=memory_mb,
-                           find_links=find_links, work_dir=work_dir,
-                           keep_workspaces=keep_workspaces, run_id=run.run_id, on_record=show,
-                           sandbox_kind=sandbox_kind, disk_mb=disk_mb, python=python)
+            rows = job.run(con, settings, sample=sample, seed=seed, repos_file=repos_file,
+                           local_repos_dir=local_dir, run_id=run.run_id, on_record=show)
             for table, n in rows.items():
                 run.add(table, n)
         if not as_json:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from mltrends.config import Settings
@@ -58,8 +57,7 @@ def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalSer
 
 def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR) -> Settings:
     """Point every source at the demo server and the bundled dumps."""
-    return replace(
-        settings,
+    return settings.with_overrides(
         **registry.local_urls(server_url),
         pwc_links_url=str(demo_dir / "pwc" / "links.json.gz"),
         pwc_papers_url=str(demo_dir / "pwc" / "papers.json.gz"),
@@ -68,6 +66,5 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
         http_backoff=0.05,
         http_backoff_max=0.5,
         http_max_sleep=5.0,
-        extra={**settings.extra, "pypi": {**settings.section("pypi"), "min_interval": 0.0},
-               "demo": {"synthetic": True}},
+        pypi={"min_interval": 0.0},
     )

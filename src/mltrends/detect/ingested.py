@@ -69,7 +69,7 @@ def detect_ingested(con: duckdb.DuckDBPyConnection, settings: Settings,
     checkout `<clones_dir>/<owner>__<name>/`), `pwc_label` (pwc_paper_repos). One
     transaction; running it twice leaves the same rows.
     """
-    clones_dir = clones_dir or settings.section("detect").get("clones_dir")
+    clones_dir = clones_dir or settings.detect.clones_dir
     clones = checkouts(clones_dir) if clones_dir else {}
     files: dict[str, dict[str, str]] = defaultdict(dict)
     for repo, path, content in con.execute(

@@ -12,7 +12,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from mltrends import FRAMEWORKS
+from mltrends.vocab import FRAMEWORKS
 
 # Fixed domain and range: the same framework has the same colour in every chart.
 FRAMEWORK_COLORS: dict[str, str] = {

@@ -14,7 +14,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from mltrends import FRAMEWORKS, db
+from mltrends import db
+from mltrends.vocab import FRAMEWORKS
 
 RAN_STAGE = 2  # reproductions.stage_reached: 1 imports resolve, 2 entrypoint smoke run passed
 MARTS = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mltrends import FRAMEWORKS
 from mltrends.report import charts
 from mltrends.report.model import ChartItem, Context, Section, Table, count, fw, interval, pct
+from mltrends.vocab import FRAMEWORKS
 
 
 def industry(ctx: Context) -> Section:

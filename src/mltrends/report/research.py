@@ -6,7 +6,6 @@ from datetime import date
 
 import pandas as pd
 
-from mltrends import FRAMEWORKS
 from mltrends.report import charts
 from mltrends.report.model import (
     ChartItem,
@@ -23,6 +22,7 @@ from mltrends.report.model import (
     pct,
 )
 from mltrends.stats import wilson
+from mltrends.vocab import FRAMEWORKS
 
 MEASURE_LABELS = {"research": "papers with code", "industry": "industry repos",
                   "download": "PyPI downloads"}

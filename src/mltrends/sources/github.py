@@ -6,18 +6,21 @@ fetched by batched GraphQL (`github_graphql`), otherwise over REST with ETags
 with the repos it had not reached (they are still stale), and a run that hits
 `max_requests` or a rate limit it may not wait for stops cleanly with what it loaded.
 
-Settings (`[github]` in mltrends.toml; defaults below): `tracked_orgs` (list, or a table
-org -> company), `framework_repos`, `batch_size` (GraphQL repos per query),
+Settings (`[github]` in mltrends.toml, typed in mltrends.config.GithubSettings; defaults in
+data/tracked_orgs.toml): `tracked_orgs` (list, or a table org -> company), `framework_repos`, `batch_size` (GraphQL repos per query),
 `rest_batch` (repos per transaction over REST), `star_pages` (stargazer pages per repo).
 """
 
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import requests
@@ -28,21 +31,6 @@ from mltrends.sources import github_graphql, github_rest
 from mltrends.sources.github_client import BudgetStop, GitHubClient
 from mltrends.sources.github_records import Fetched, parse_repo_ref, screen, valid_repo
 
-# Companies named in the claims (reference/claims.md) and their research organisations.
-# Coca-Cola has no public GitHub organisation we know of; add one under [github.tracked_orgs].
-DEFAULT_TRACKED_ORGS: dict[str, str] = {
-    "openai": "OpenAI",
-    "google": "Google", "google-research": "Google", "google-deepmind": "Google",
-    "deepmind": "Google", "tensorflow": "Google",
-    "facebookresearch": "Meta", "facebook": "Meta", "pytorch": "Meta", "meta-llama": "Meta",
-    "microsoft": "Microsoft",
-    "teslamotors": "Tesla",
-    "airbnb": "Airbnb",
-    "paypal": "PayPal",
-}
-DEFAULT_FRAMEWORK_REPOS = ("pytorch/pytorch", "tensorflow/tensorflow", "jax-ml/jax",
-                           "keras-team/keras", "apache/mxnet", "paddlepaddle/paddle",
-                           "mindspore-ai/mindspore")
 TABLES = ("github_repos", "github_owners", "github_manifests", "github_star_snapshots",
           "github_org_repos", "github_star_history")
 
@@ -56,18 +44,22 @@ class GithubConfig:
     star_pages: int = 30
 
 
+def bundled_orgs() -> dict[str, Any]:
+    """The tracked organisations and framework repos of the package's tracked_orgs.toml."""
+    return tomllib.loads(resources.files("mltrends").joinpath("data/tracked_orgs.toml").read_text("utf-8"))
+
+
 def github_config(settings: Settings) -> GithubConfig:
-    """The `[github]` section over the defaults."""
-    sec = settings.section("github")
-    orgs = sec.get("tracked_orgs", DEFAULT_TRACKED_ORGS)
+    """The `[github]` settings over the bundled tracked_orgs.toml."""
+    sec = settings.github
+    bundled = bundled_orgs()
+    orgs = bundled["orgs"] if sec.tracked_orgs is None else sec.tracked_orgs
     if isinstance(orgs, list):
-        orgs = {o: DEFAULT_TRACKED_ORGS.get(o.lower(), o) for o in orgs}
+        orgs = {o: bundled["orgs"].get(o.lower(), o) for o in orgs}
     return GithubConfig(
-        tracked_orgs={str(k).lower(): str(v) for k, v in dict(orgs).items()},
-        framework_repos=tuple(str(r).lower() for r in sec.get("framework_repos", DEFAULT_FRAMEWORK_REPOS)),
-        batch_size=max(1, min(100, int(sec.get("batch_size", 100)))),
-        rest_batch=max(1, int(sec.get("rest_batch", 25))),
-        star_pages=max(1, int(sec.get("star_pages", 30))),
+        tracked_orgs={str(k).lower(): str(v) for k, v in orgs.items()},
+        framework_repos=tuple(str(r).lower() for r in (sec.framework_repos or bundled["framework_repos"])),
+        batch_size=sec.batch_size, rest_batch=sec.rest_batch, star_pages=sec.star_pages,
     )
 
 

@@ -326,7 +326,9 @@ def _move_rejected(con: duckdb.DuckDBPyConnection, select_sql: str, source: str,
 @contextlib.contextmanager
 def _load_settings(con: duckdb.DuckDBPyConnection, settings: Settings, abstracts: bool) -> Iterator[None]:
     wanted = {**LOAD_SETTINGS, **(ABSTRACT_SETTINGS if abstracts else {})}
-    wanted.update({k: str(v) for k, v in settings.section("pwc").items() if k in wanted})
+    configured = settings.pwc.model_dump(exclude_none=True)
+    wanted.update({k: str(v).lower() if isinstance(v, bool) else str(v)
+                   for k, v in configured.items() if k in wanted})
     old = {k: con.execute(f"select current_setting('{k}')").fetchall()[0][0] for k in wanted}
     try:
         for k, v in wanted.items():
@@ -355,7 +357,7 @@ def ingest_dump(con: duckdb.DuckDBPyConnection, settings: Settings, links: str |
     with abstracts=True (default: `[pwc] abstracts` of mltrends.toml, else False).
     """
     if abstracts is None:
-        abstracts = bool(settings.section("pwc").get("abstracts", False))
+        abstracts = settings.pwc.abstracts
     if not links and not papers:
         raise DumpError("give a links dump, a papers dump, or both")
     counts: dict[str, int] = {}

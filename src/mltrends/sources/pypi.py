@@ -51,7 +51,7 @@ class Throttle:
 
 def default_min_interval(settings: Settings) -> float:
     """[pypi] min_interval from mltrends.toml; else 0 for a loopback server, 1 s otherwise."""
-    configured = settings.section("pypi").get("min_interval")
+    configured = settings.pypi.min_interval
     if configured is not None:
         return float(configured)
     host = urlsplit(settings.pypistats_url).hostname or ""
@@ -285,7 +285,7 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, packages: list[st
     """
     today = today or datetime.now(UTC).date()
     tracked = select_packages(load_families(settings), packages, families, frameworks)
-    breakdown_families = set(settings.section("pypi").get("breakdown_families", ["core"]))
+    breakdown_families = set(settings.pypi.breakdown_families)
     throttle = Throttle(default_min_interval(settings) if min_interval is None else min_interval)
     session = http.make_session(settings)
     todo = [t for t in tracked if force or not done_on(con, t.package, today)]

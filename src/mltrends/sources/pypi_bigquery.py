@@ -109,7 +109,7 @@ def ingest_bigquery(con: duckdb.DuckDBPyConnection, settings: Settings, packages
     Returns {'pypi_downloads': rows} or, for a dry run, {'bytes_processed': n}.
     """
     sql = monthly_downloads_query(packages, start, end)
-    bigquery, client = _client(settings.section("pypi").get("bigquery_project"))
+    bigquery, client = _client(settings.pypi.bigquery_project)
     if dry_run:
         job = client.query(sql, job_config=bigquery.QueryJobConfig(dry_run=True,
                                                                    use_query_cache=False))

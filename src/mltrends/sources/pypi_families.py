@@ -73,12 +73,9 @@ def load_families(settings: Settings | None = None,
     """
     source = path or default_families_file()
     tables = {fw: _framework_table(str(source), fw, t) for fw, t in _read_toml(source).items()}
-    section = settings.section("pypi") if settings is not None else {}
-    user = section.get("families") or {}
-    if not isinstance(user, dict):
-        raise ConfigError("mltrends.toml: [pypi].families must be a table")
+    user = settings.pypi.families if settings is not None else {}
     defaults_of = {p: fw for fw, fams in tables.items() for ps in fams.values() for p in ps}
-    if section.get("replace_default_families"):
+    if settings is not None and settings.pypi.replace_default_families:
         tables = {}
     flat = {k: v for k, v in user.items() if isinstance(v, list)}
     for framework, table in user.items():
