@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from detect_fixtures import expected, materialise, specs
@@ -37,3 +39,21 @@ def test_accuracy_on_all_fixtures(tmp_path, capsys):
 def test_fixture(spec, tmp_path):
     result = detect_path(materialise(spec, tmp_path))
     assert result.primary == expected(spec), result.dumps()
+
+
+CLASSES = ("conversion", "optional", "keras3")  # issue 21: what a repository is for
+
+
+def test_accuracy_per_class(tmp_path, capsys):
+    """Each class of repository the issue names is measured on fixtures written for it."""
+    by_class: dict[str, list[bool]] = {c: [] for c in CLASSES}
+    for spec in SPECS:
+        found = re.search(r"(?m)^# class: (\w+)$", spec.read_text(encoding="utf-8"))
+        if found:
+            result = detect_path(materialise(spec, tmp_path / spec.stem))
+            by_class[found.group(1)].append(result.primary == expected(spec))
+    with capsys.disabled():
+        for name, hits in by_class.items():
+            print(f"\ndetect class {name}: {sum(hits)}/{len(hits)} fixtures right")
+    assert all(len(hits) >= 3 for hits in by_class.values()), by_class
+    assert all(all(hits) for hits in by_class.values()), by_class

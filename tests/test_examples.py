@@ -46,7 +46,8 @@ def test_example_runs(built, path):
 
 def test_examples_return_rows_on_the_fixture(built):
     names = {"edge_downloads_tflite_vs_executorch", "venue_vs_published", "research_vs_industry",
-             "claims_scorecard", "corrected_shares", "framework_trend_last_12_quarters",
+             # corrected_shares: its population is the 8 quarters before today, past this fixture
+             "claims_scorecard", "framework_trend_last_12_quarters",
              "companies_tensorflow_to_pytorch", "sector_shares", "jax_share_by_year"}
     for path in EXAMPLES:
         if path.stem in names:

@@ -163,20 +163,17 @@ def test_sector_company_and_adoption(built):
     assert got == [(15, 23, 0, 1, 1.0, 2)]
 
 
-def test_corrected_share_uses_confusion_matrix(built):
+def test_label_confusion_matrix_describes_the_runs(built):
     assert rows(built, "select claimed_framework, observed_framework, repos, share_of_claimed "
                        "from label_confusion_matrix order by all") == [
         ("pytorch", "pytorch", 2, 1.0), ("tensorflow", "pytorch", 1, 0.5),
         ("tensorflow", "tensorflow", 1, 0.5)]
-    got = {r[0]: r[1:] for r in rows(built, "select framework, observed_share, corrected_share, "
-                                           "n_validated, label_accuracy from corrected_framework_share")}
-    assert got["pytorch"] == (pytest.approx(15 / 23), pytest.approx(15 / 23 + 0.5 * 6 / 23), 2, 1.0)
-    assert got["tensorflow"] == (pytest.approx(6 / 23), pytest.approx(3 / 23), 2, 0.5)
-    assert got["jax"][3] is None
 
 
-def test_corrected_share_empty_without_reproductions(con):
+def test_build_leaves_the_label_correction_to_the_claims_step(con):
+    # the correction is an estimator (mltrends.label_correction), not a mart
     models.build(con)
+    assert "corrected_framework_share" not in [m.name for m in models.load_models()]
     assert rows(con, "select count(*) from corrected_framework_share") == [(0,)]
 
 
@@ -239,7 +236,7 @@ def test_model_order_and_cycles(tmp_path):
     ordered = [m.name for m in models.load_models()]
     assert ordered.index("paper_implementations") < ordered.index("first_implementation_framework")
     assert ordered.index("first_implementation_framework") < ordered.index("framework_share_quarterly")
-    assert ordered.index("adoption_summary") < ordered.index("corrected_framework_share")
+    assert ordered.index("research_papers") < ordered.index("research_share_quarterly")
     (tmp_path / "staging").mkdir()
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "a.sql").write_text("-- key: x\nselect * from b")

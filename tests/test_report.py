@@ -127,10 +127,12 @@ def test_titles_state_findings_from_the_data(written):
 
 def test_headline_scorecard_lists_every_claim(written):
     md = written["md"]
-    assert "| Verdict | Claim | Number | 95% interval | n | Evidence |" in md
+    assert "| Verdict | Claim | Number | Interval | Unit; interval method | Window | n | Evidence |" in md
     for claim in report_fixture.CLAIMS:
         assert claim[1][:40] in md
-    assert "| supported | PyTorch dominates in academia and cutting-edge research | 71.0% | 70–72% |" in md
+    assert "| supported | PyTorch dominates in academia and cutting-edge research | 71.0% | 70–72% | share; 95% Wilson |" in md
+    assert "| +3.4 pts/year | +2.1 pts/year to +4.7 pts/year | points per year;" in md
+    assert "87–89% (range, not a confidence interval)" in md
     assert "3 of 6 claims are supported by the data, 1 contradicted" in written["page"]
 
 

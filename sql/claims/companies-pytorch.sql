@@ -1,27 +1,25 @@
--- claim companies-pytorch: PyTorch share of the ML repos (framework known, no forks)
--- that Microsoft, Meta, OpenAI and Tesla's GitHub organisations created in their last 3
--- creation years, pooled (organisations matched by login or by their configured company).
+-- claim companies-pytorch: per organisation of Microsoft, Meta, OpenAI and Tesla
+-- (matched by login or configured company), its ML repos (framework known, no forks) created
+-- in the last 3 complete calendar years before the refresh date (a = PyTorch, n = all).
+-- The framework vendors' own organisations (vendor_org, e.g. pytorch) are left out.
 with orgs as (
     select unnest(['microsoft', 'facebookresearch', 'facebook', 'meta-llama',
                    'openai', 'teslamotors', 'tesla']) as company
 ),
-recent as (
-    select m.* from company_framework_mix as m
-    where (m.company in (select company from orgs) or lower(m.company_name) in ('microsoft', 'meta', 'openai', 'tesla'))
-      and m.year >= (select max(year) - 2 from company_framework_mix
-                     where company in (select company from orgs) or lower(company_name) in ('microsoft', 'meta', 'openai', 'tesla'))
-),
-agg as (
-    select coalesce(sum(repos) filter (where framework = 'pytorch'), 0)::bigint as k,
-           coalesce(sum(repos), 0)::bigint as n,
-           string_agg(distinct company, ', ' order by company) as companies
-    from recent
+years as (
+    select year(getvariable('as_of')::date) - 3 as first_year,
+           year(getvariable('as_of')::date) - 1 as last_year
 )
 select
-    k / nullif(n, 0) as metric,
-    wilson_low(k, n) as ci_low,
-    wilson_high(k, n) as ci_high,
-    n,
-    format('{} of {} recent ML repos use PyTorch (organisations: {})', k, n,
-           coalesce(companies, 'none found')) as detail
-from agg
+    m.company as owner,
+    coalesce(sum(m.repos) filter (where m.framework = 'pytorch'), 0)::bigint as a,
+    0 as b,
+    sum(m.repos)::bigint as n,
+    any_value(y.first_year)::varchar as window_first,
+    any_value(y.last_year)::varchar as window_last
+from company_framework_mix as m, years as y
+where (m.company in (select company from orgs)
+       or lower(m.company_name) in ('microsoft', 'meta', 'openai', 'tesla'))
+  and m.year between y.first_year and y.last_year
+  and not vendor_org(m.company)
+group by m.company

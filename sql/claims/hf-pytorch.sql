@@ -10,5 +10,6 @@ select
     wilson_low(k, n) as ci_low,
     wilson_high(k, n) as ci_high,
     n,
-    format('{} of {} papers with a Hugging Face page and code use PyTorch', k, n) as detail
+    format('{} of {} papers with a Hugging Face page and code use PyTorch; all publication years pooled, across the Papers with Code archive break ({})', k, n,
+           (select coalesce(min(break_date)::varchar, 'none recorded') from series_breaks where series = 'pwc_archive')) as detail
 from agg

@@ -1,22 +1,24 @@
--- claim industry-tensorflow: TensorFlow share minus PyTorch share among non-fork production
--- repos of industry owners (a positive difference means TensorFlow leads), with the PyPI
--- core-family download shares alongside.
-with s as (
+-- claim industry-tensorflow: per industry organisation, its non-fork production repos with a
+-- known framework (a = TensorFlow, b = PyTorch, n = all); the framework vendors' own
+-- organisations (vendor_org) are left out: a vendor using its own framework is not adoption.
+with dl as (
     select
-        max(industry_share) filter (where framework = 'tensorflow') as tf,
-        max(industry_share) filter (where framework = 'pytorch') as pt,
-        max(industry_total) as n,
         max(download_share) filter (where framework = 'tensorflow') as tf_dl,
         max(download_share) filter (where framework = 'pytorch') as pt_dl
     from adoption_summary
 )
 select
-    tf - pt as metric,
-    tf - pt - 1.96 * sqrt((tf + pt - (tf - pt) ^ 2) / n) as ci_low,
-    tf - pt + 1.96 * sqrt((tf + pt - (tf - pt) ^ 2) / n) as ci_high,
-    n,
-    format('industry production repos: TensorFlow {}%, PyTorch {}% of {}; core downloads: TensorFlow {}%, PyTorch {}%',
-           round(100 * tf, 1), round(100 * pt, 1), n,
-           coalesce(round(100 * tf_dl, 1)::varchar, 'n/a'),
-           coalesce(round(100 * pt_dl, 1)::varchar, 'n/a')) as detail
-from s
+    owner,
+    count(*) filter (where framework = 'tensorflow') as a,
+    count(*) filter (where framework = 'pytorch') as b,
+    count(*) as n,
+    format('core downloads: TensorFlow {}%, PyTorch {}%; vendor organisations left out: {} repos',
+           coalesce(round(100 * any_value(dl.tf_dl), 1)::varchar, 'n/a'),
+           coalesce(round(100 * any_value(dl.pt_dl), 1)::varchar, 'n/a'),
+           (select count(*) from repo_framework as v
+            where v.sector = 'industry' and v.purpose = 'production' and v.framework <> 'none'
+              and not v.is_fork and vendor_org(v.owner))) as note
+from repo_framework, dl
+where sector = 'industry' and purpose = 'production' and framework <> 'none' and not is_fork
+  and not vendor_org(owner)
+group by owner

@@ -12,6 +12,7 @@ select
     wilson_low(k, n) as ci_low,
     wilson_high(k, n) as ci_high,
     n,
-    format('{} of {} papers with 2+ implementations have a PyTorch first implementation', k, n)
+    format('{} of {} papers with 2+ implementations have a PyTorch first implementation; all publication years pooled, across the Papers with Code archive break ({}), implementations from both eras', k, n,
+           (select coalesce(min(break_date)::varchar, 'none recorded') from series_breaks where series = 'pwc_archive'))
         as detail
 from agg

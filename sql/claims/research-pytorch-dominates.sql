@@ -1,11 +1,8 @@
--- claim research-pytorch-dominates: PyTorch share of papers with code over the last 4
--- complete quarters (each paper once, first implementation, framework known).
-select
-    research_share as metric,
-    research_ci_low as ci_low,
-    research_ci_high as ci_high,
-    research_total as n,
-    format('{} of {} papers with code use PyTorch (last 4 complete quarters)',
-           research_papers, research_total) as detail
-from adoption_summary
-where framework = 'pytorch'
+-- claim research-pytorch-dominates: papers of the headline population (official
+-- implementation, framework detected by mltrends) per quarter and framework ('none' kept so
+-- coverage can be checked); the level estimator takes the last 4 complete calendar quarters.
+select quarter, official_framework as framework, count(*) as papers
+from research_papers
+where has_official and quarter is not null
+group by all
+order by quarter, framework

@@ -1,10 +1,12 @@
--- claim tpu-tensorflow: among repos whose detection evidence mentions TPU code paths
--- (tf.distribute.TPUStrategy, jax TPU backends, torch_xla), the TensorFlow share.
+-- claim tpu-tensorflow: among repos whose detection recorded a TPU code path (evidence
+-- 'tpu': tf.distribute.TPUStrategy, TPUEstimator flags, torch_xla, JAX TPU devices or
+-- platforms; matched as whole tokens by mltrends.detect.tpu), the TensorFlow share of
+-- their final framework.
 with tpu as (
     select distinct r.repo, r.framework
     from repo_frameworks as e
     join repo_framework as r on r.repo = e.repo
-    where lower(coalesce(e.details::varchar, '')) like '%tpu%' and r.framework <> 'none'
+    where e.evidence = 'tpu' and r.framework <> 'none'
 ),
 agg as (
     select count(*) filter (where framework = 'tensorflow') as k, count(*) as n from tpu

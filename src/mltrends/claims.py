@@ -1,7 +1,11 @@
 """The claims scorecard: every claim of the registry, measured, with an interval and a verdict.
 
 The registry is data (`sql/claims/claims.toml`); each claim's metric is a query a user can
-rerun (`sql/claims/<claim_id>.sql`) returning one row: metric, ci_low, ci_high, n, detail.
+rerun (`sql/claims/<claim_id>.sql`). With `estimator = "sql"` (the default) it returns one
+row: metric, ci_low, ci_high, n, detail; other estimators (mltrends.claim_estimators) read
+the query's rows and compute the metric and its interval in Python. Every claim states its
+unit (share, points, points per year) and interval method; bounds are clipped to the unit's
+domain. The query can read the refresh date as `getvariable('as_of')`.
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from mltrends import db
+from mltrends import claim_estimators, db
+from mltrends.estimators import clip
 from mltrends.models import BuildError
 
 VERDICTS = ("supported", "contradicted", "inconclusive", "not measurable")
+UNITS = ("share", "points", "points per year")
 REQUIRED_MARTS = ("adoption_summary", "first_implementation_framework", "repo_framework",
                   "company_framework_mix", "pypi_family_share", "framework_share_quarterly")
 
@@ -33,15 +40,27 @@ class Claim:
     measurable: bool
     reason: str
     sql_path: Path
+    unit: str = "share"
+    estimator: str = "sql"
+    periods: int = 4
+    target: str = "pytorch"
+    versus: str = "tensorflow"
+    seed: int = 20250701
+    across_break: str = ""
 
     @property
     def rule(self) -> str:
         if not self.measurable:
             return "not measurable from these sources"
         t = self.threshold
+        if self.estimator == "level":
+            return (f"supported when the {self.target} share's interval lies above {t:g} in each of "
+                    f"the last {self.periods} complete quarters; contradicted when it lies below "
+                    f"{t:g} in any; inconclusive otherwise; not measurable when a quarter's coverage "
+                    f"is too low (unit: {self.unit}; interval: {self.interval})")
         return (f"supported when ci_low > {t:g}; contradicted when ci_high < {t:g}; "
                 f"inconclusive otherwise; not measurable when n < {self.min_n} or no metric "
-                f"(interval: {self.interval})")
+                f"(unit: {self.unit}; interval: {self.interval})")
 
 
 def claims_dir() -> Path:
@@ -63,11 +82,20 @@ def load_registry(path: Path | None = None) -> list[Claim]:
         measurable = bool(spec.get("measurable", True))
         if measurable and "threshold" not in spec:
             raise BuildError(f"{path}: claim {claim_id!r} needs a threshold")
+        unit = spec.get("unit", "share")
+        estimator = spec.get("estimator", "sql")
+        if unit not in UNITS:
+            raise BuildError(f"{path}: claim {claim_id!r} has unit {unit!r}; use one of {', '.join(UNITS)}")
+        if estimator != "sql" and estimator not in claim_estimators.ESTIMATORS:
+            raise BuildError(f"{path}: claim {claim_id!r} names an unknown estimator {estimator!r}")
         claims.append(Claim(
             claim_id=claim_id, quote=spec["quote"], metric_name=spec.get("metric_name", ""),
             interval=spec.get("interval", ""), threshold=spec.get("threshold"),
             min_n=int(spec.get("min_n", 1)), measurable=measurable,
-            reason=spec.get("reason", ""), sql_path=sql_path))
+            reason=spec.get("reason", ""), sql_path=sql_path, unit=unit, estimator=estimator,
+            periods=int(spec.get("periods", 4)), target=spec.get("target", "pytorch"),
+            versus=spec.get("versus", "tensorflow"), seed=int(spec.get("seed", 20250701)),
+            across_break=spec.get("across_break", "")))
     return claims
 
 
@@ -103,32 +131,53 @@ def _check_built(con: duckdb.DuckDBPyConnection) -> None:
         raise BuildError(f"the marts are not built ({', '.join(missing)} missing): run `mltrends build` first")
 
 
-def measure(con: duckdb.DuckDBPyConnection, claim: Claim) -> dict[str, Any]:
-    """Run one claim's query and apply its rule; returns the scorecard row."""
+def _sql_row(rows: list[dict[str, Any]]) -> claim_estimators.Measured:
+    row = rows[0] if rows else {}
+    n = None if row.get("n") is None else int(row["n"])
+    return claim_estimators.Measured(
+        *(_number(row.get(k)) for k in ("metric", "ci_low", "ci_high")), n, row.get("detail") or "",
+        row.get("window_first"), row.get("window_last"))
+
+
+def measure(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = None) -> dict[str, Any]:
+    """Run one claim's query and its estimator, apply its rule; returns the scorecard row."""
+    as_of = as_of or date.today()
     sql = claim.sql_path.read_text(encoding="utf-8")
     try:
+        con.execute("set variable as_of = ?", [as_of])
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     except duckdb.Error as exc:
         raise BuildError(f"claim {claim.claim_id} ({claim.sql_path.name}) failed: {exc}") from exc
-    row = dict(zip(names, rows[0], strict=True)) if rows else {}
-    metric, low, high = (_number(row.get(k)) for k in ("metric", "ci_low", "ci_high"))
-    n = None if row.get("n") is None else int(row["n"])
-    result, why = verdict(claim, metric, low, high, n)
-    detail = row.get("detail")
+    if claim.estimator == "sql" or not claim.measurable:
+        m = _sql_row(rows)
+    else:
+        m = claim_estimators.ESTIMATORS[claim.estimator](claim, rows, con, as_of)
+    low, high = clip(m.low, claim.unit), clip(m.high, claim.unit)
+    if m.verdict and claim.measurable:
+        result, why = m.verdict, m.why or ""
+    else:
+        result, why = verdict(claim, m.metric, low, high, m.n)
+    window = f" [window {m.window_first}–{m.window_last}]" if m.window_first else ""
     return {
         "claim_id": claim.claim_id, "quote": claim.quote, "metric_name": claim.metric_name,
-        "metric": metric, "ci_low": low, "ci_high": high, "n": n, "verdict": result,
-        "rule": claim.rule, "reason": f"{why}. {detail}" if detail else why,
-        "evidence_sql": sql.strip(), "evaluated_at": db.now_utc(),
+        "metric": m.metric, "ci_low": low, "ci_high": high, "n": m.n, "verdict": result,
+        "rule": claim.rule, "reason": (f"{why}. {m.detail}" if m.detail else why) + window,
+        "evidence_sql": sql.strip(), "evaluated_at": db.now_utc(), "unit": claim.unit,
+        "interval_method": claim.interval, "window_first": m.window_first,
+        "window_last": m.window_last,
     }
 
 
-def evaluate(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Measure every claim and upsert claims_scorecard; returns the rows in registry order."""
+def evaluate(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Measure every claim and upsert claims_scorecard; returns the rows in registry order.
+
+    The label correction (corrected_framework_share) is estimated first, on the same date."""
+    from mltrends import label_correction
     _check_built(con)
-    rows = [measure(con, claim) for claim in load_registry()]
+    label_correction.compute(con, as_of)
+    rows = [measure(con, claim, as_of) for claim in load_registry()]
     with db.transaction(con):
         db.upsert_rows(con, "claims_scorecard", rows, ["claim_id"])
     return rows

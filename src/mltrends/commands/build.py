@@ -55,6 +55,8 @@ def claims_command(app: App, as_json: bool) -> None:
                    f"n={row['n'] if row['n'] is not None else '-'}")
         click.echo(f"    \"{row['quote']}\"")
         click.echo(f"    {row['metric_name']}: {row['reason']}")
+        window = f"; window {row['window_first']}–{row['window_last']}" if row.get("window_first") else ""
+        click.echo(f"    unit: {row['unit']}; interval: {row['interval_method']}{window}")
 
 
 @click.command("schema")

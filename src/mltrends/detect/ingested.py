@@ -18,6 +18,7 @@ from mltrends.detect.scan import detect_manifests, detect_path
 from mltrends.normalize import canonical_framework
 
 CODE_KINDS = {"import", "notebook", "model", "backend"}
+TPU_KIND = "tpu"  # TPU code paths: their own source, so they never count as detection
 MAX_DETAILS = 100
 
 
@@ -44,7 +45,8 @@ def result_rows(repo: str, result: DetectionResult, source_default: str,
             by_kind[ev.kind].append({**ev.to_json(), "name": ev.name})
         for kind, details in sorted(by_kind.items()):
             rows.append({"repo": repo, "framework": fw.name, "evidence": kind,
-                         "source": "code" if kind in CODE_KINDS else "manifest",
+                         "source": ("tpu" if kind == TPU_KIND else
+                                    "code" if kind in CODE_KINDS else "manifest"),
                          "score": fw.score, "is_primary": fw.name == result.primary,
                          "details": json.dumps(details[:MAX_DETAILS]), "detected_at": now})
     detected = result.primary != "none"

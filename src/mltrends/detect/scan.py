@@ -10,11 +10,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from mltrends.detect import manifests as mf
+from mltrends.detect import purpose
 from mltrends.detect.imports import PyScan, relevant_pattern, scan_notebook, scan_python
 from mltrends.detect.limits import STATIC_SECONDS, read_inside
 from mltrends.detect.model import DetectionResult, Evidence, canonical_package, load_mapping
 from mltrends.detect.model import Mapping as FrameworkMap
 from mltrends.detect.scoring import score
+from mltrends.detect.tpu import tpu_evidence, with_tpu
 from mltrends.detect.tree import (
     MAX_MANIFEST_BYTES,
     Tree,
@@ -48,6 +50,7 @@ class Scan:
         self.mapping = mapping or load_mapping()
         self.relevant = relevant_pattern(list(self.mapping.imports) + list(self.mapping.multi))
         self.evidence: list[Evidence] = []
+        self.tpu: list[Evidence] = []  # TPU code paths: recorded beside the score, never in it
         self.backends: list[Evidence] = []
         self.stats: Counter[str] = Counter()
         self.requirements: dict[str, tuple[list[mf.Req], list[tuple[str, int]], str]] = {}
@@ -73,7 +76,9 @@ class Scan:
                 self.add(rel, kind)
         self._emit_requirements()
         self.stats["files_skipped"] += self.tree.skipped
-        return score(self.evidence, self.backends, self.mapping, dict(self.stats))
+        self.stats["optional_only_evidence"] += purpose.demote_optional(
+            self.evidence, purpose.is_library([rel for rel, _ in files]))
+        return with_tpu(score(self.evidence, self.backends, self.mapping, dict(self.stats)), self.tpu)
 
     def add(self, rel: str, kind: str) -> None:
         self.seen.add(rel)
@@ -87,6 +92,7 @@ class Scan:
 
     # --- code -----------------------------------------------------------------------
     def _python(self, rel: str, data: bytes) -> None:
+        self.tpu += tpu_evidence(rel, data)
         scan = scan_python(data, self.relevant)
         if scan is not None:
             self.stats["files_parsed"] += 1
@@ -97,6 +103,7 @@ class Scan:
         self._reqs(rel, mf.parse_setup_py(data), "manifest")
 
     def _notebook(self, rel: str, data: bytes) -> None:
+        self.tpu += tpu_evidence(rel, data)
         cells, broken = scan_notebook(data, self.relevant)
         self.stats["notebooks_fallback" if broken else "notebooks"] += 1
         path_ctx = self.tree.path_context(rel, code=True)

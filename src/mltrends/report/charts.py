@@ -136,8 +136,11 @@ def venue_vs_published(df: pd.DataFrame, title: str, subtitle: list[str]) -> alt
 
 def points_with_intervals(df: pd.DataFrame, title: str, subtitle: list[str], y_field: str,
                           y_title: str, x_title: str, shape_field: str | None = None,
-                          color_field: str = "framework") -> alt.LayerChart:
-    """A share per row with its 95% interval as an error bar (claims, sectors, adoption)."""
+                          color_field: str = "framework", points_axis: bool = False) -> alt.LayerChart:
+    """A share per row with its 95% interval as an error bar (claims, sectors, adoption).
+
+    points_axis: the values are differences of shares, drawn on a -100..+100 points axis
+    with zero marked."""
     y = alt.Y(f"{y_field}:N", title=y_title, sort=None, axis=alt.Axis(labelLimit=260))
     offset = alt.YOffset(f"{shape_field}:N") if shape_field else alt.YOffset("framework:N")
     if color_field == "framework":
@@ -155,11 +158,13 @@ def points_with_intervals(df: pd.DataFrame, title: str, subtitle: list[str], y_f
     if offset is not None:
         enc["yOffset"] = offset
     base = alt.Chart(df)
+    axis = alt.Axis(labelExpr="format(datum.value * 100, '+.0f')") if points_axis else SHARE_AXIS
+    scale = alt.Scale(domain=[-1, 1] if points_axis else [0, 1])
     errors = base.mark_rule(strokeWidth=2.5, opacity=0.7, clip=True).encode(
-        x=alt.X("ci_low:Q", title=x_title, axis=SHARE_AXIS, scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("ci_low:Q", title=x_title, axis=axis, scale=scale),
         x2="ci_high:Q", color=color, **enc)
     mark = base.mark_point(size=70, filled=True, opacity=1, clip=True)
-    point_enc = dict(enc, x=alt.X("share:Q", title=x_title, axis=SHARE_AXIS), color=legend_color,
+    point_enc = dict(enc, x=alt.X("share:Q", title=x_title, axis=axis, scale=scale), color=legend_color,
                      tooltip=tips)
     if shape_field:
         point_enc["shape"] = alt.Shape(f"{shape_field}:N", title=shape_field.capitalize())
@@ -167,8 +172,12 @@ def points_with_intervals(df: pd.DataFrame, title: str, subtitle: list[str], y_f
     rows = max(1, df[y_field].nunique())
     per_row = 16 * (df[shape_field].nunique() if shape_field else 1) if offset is not None else 22
     height = min(700, max(120, rows * max(22, per_row)))
-    return (errors + points).properties(title=_title(title, subtitle), width=WIDTH - 140,
-                                        height=height)
+    layers = errors + points
+    if points_axis:
+        zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#343a40", strokeDash=[3, 3]).encode(
+            x=alt.X("zero:Q", scale=scale, axis=axis, title=x_title))
+        layers = zero + errors + points
+    return layers.properties(title=_title(title, subtitle), width=WIDTH - 140, height=height)
 
 
 def downloads_over_time(df: pd.DataFrame, title: str, subtitle: list[str],

@@ -76,8 +76,25 @@ def method(ctx: Context) -> Section:
         "repositories only.",
         "Downloads: pypistats counts without mirrors; CI and bots are included. The counting change "
         "of the series break makes levels before and after it incomparable.",
-        "Claims: each claim has a SQL metric, a verdict rule and an interval; the evidence query is "
-        "stored in the claims_scorecard table for anyone to rerun.",
+        "Claims: each claim has a metric with its unit (share, points, points per year), an interval "
+        "method, a window fixed by the calendar from the refresh date and a verdict rule, all in the "
+        "registry (sql/claims/claims.toml) and printed by `mltrends claims`; the evidence query is "
+        "stored in the claims_scorecard table for anyone to rerun. A quarter of a window in which "
+        "fewer than half of the papers have a known framework makes the claim not measurable.",
+        "Multiplicity: 14 claims are each tested at 95%. Even if every number were unbiased, about "
+        "0.7 verdicts would be wrong by chance (1 - 0.95^14 = 51% that at least one is); no "
+        "correction is applied, so read a single supported or contradicted verdict near its "
+        "threshold with that in mind. The dominance claim requires every quarter to clear the bar "
+        "(an intersection-union test), which keeps its own error rate at 5%.",
+        "Clustering: industry and company claims resample organisations, not repositories "
+        "(repositories of one organisation are not independent), with a seeded percentile "
+        "bootstrap; every bound is clipped to its metric's domain. The framework vendors' own "
+        "organisations (tensorflow, pytorch, keras-team, jax-ml, ... : the vendor_org macro) are "
+        "left out of industry adoption: a vendor using its own framework is not adoption.",
+        "Research population: the headline series is papers with an official implementation, "
+        "framework detected by mltrends, the same definition on both sides of the July 2025 end "
+        "of the Papers with Code archive (series_breaks: pwc_archive); claims whose window crosses "
+        "the break say so in their evidence.",
         "Reproduction: the sample is stratified, runs are sandboxed and time-limited; a repo that "
         "did not run still tells which framework it imports statically.",
     ]

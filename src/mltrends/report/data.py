@@ -65,8 +65,11 @@ class ReportData:
     def claims(self) -> pd.DataFrame:
         if not self._need("claims_scorecard"):
             return pd.DataFrame()
+        have = self.columns("claims_scorecard")
+        extra = "".join(f", {c}" if c in have else f", null as {c}"
+                        for c in ("unit", "interval_method", "window_first", "window_last"))
         return self.frame(
-            "select claim_id, quote, metric_name, metric, ci_low, ci_high, n, verdict, rule, reason "
+            f"select claim_id, quote, metric_name, metric, ci_low, ci_high, n, verdict, rule, reason{extra} "
             "from claims_scorecard order by case verdict when 'supported' then 1 "
             "when 'contradicted' then 2 when 'inconclusive' then 3 else 4 end, claim_id")
 
@@ -90,6 +93,16 @@ class ReportData:
             return pd.DataFrame()
         # The published figures are shares of PyTorch + TensorFlow papers; compare like with like
         # when the mart carries that measure (share_of_pytorch_tensorflow).
+        if "comparison_papers" in self.columns("framework_share_by_venue"):
+            # exclusive counts, Keras as TensorFlow: the mart's comparison columns
+            low, high = wilson("comparison_papers", "comparison_total")
+            return self.frame(
+                "select venue, year, framework, comparison_papers as papers, comparison_total as total_papers, "
+                f"share_of_pytorch_tensorflow as share, {low} as ci_low, {high} as ci_high, "
+                "published_share, published_source, published_citation, "
+                "'share of PyTorch + TensorFlow (incl. Keras) papers' as measure "
+                "from framework_share_by_venue where published_share is not null "
+                "and share_of_pytorch_tensorflow is not null order by venue, year, framework")
         if "share_of_pytorch_tensorflow" in self.columns("framework_share_by_venue"):
             low, high = wilson("papers", "compared_papers")
             return self.frame(
@@ -107,12 +120,34 @@ class ReportData:
             "from framework_share_by_venue where published_share is not null "
             "order by venue, year, framework")
 
+    def vendor_mix(self) -> pd.DataFrame:
+        """Repos of the framework vendors' own organisations (vendor_org) per framework."""
+        if not self._need("repo_framework"):
+            return pd.DataFrame()
+        try:
+            return self.frame("select owner, framework, count(*) as repos from repo_framework "
+                              "where vendor_org(owner) and framework <> 'none' and not is_fork "
+                              "group by all order by owner, repos desc")
+        except duckdb.Error:  # a database written before the vendor_org macro existed
+            return pd.DataFrame()
+
     def venue_count(self) -> int:
         if not self._need("framework_share_by_venue"):
             return 0
         return int(self.scalar("select count(distinct (venue, year)) from framework_share_by_venue") or 0)
 
     # industry -----------------------------------------------------------------
+    def population_quarterly(self, population: str) -> pd.DataFrame:
+        """Quarterly shares of one research population (research_share_quarterly)."""
+        if not self._need("research_share_quarterly", "framework_share_quarterly"):
+            return pd.DataFrame()
+        return self.frame(
+            "select r.quarter, r.quarter_start, r.framework, r.papers, r.total_papers, r.coverage, "
+            "r.share, r.ci_low, r.ci_high, coalesce(f.partial, false) as is_partial_quarter "
+            "from research_share_quarterly as r left join (select quarter, bool_or(is_partial_quarter) "
+            "as partial from framework_share_quarterly group by quarter) as f using (quarter) "
+            "where r.population = ? order by r.quarter_start, r.framework", [population])
+
     def series_break(self, series: str) -> date | None:
         """The latest break of a series (series_breaks: 'pypi_downloads', 'pwc_archive')."""
         if not self._need("series_breaks"):
@@ -218,8 +253,7 @@ class ReportData:
         if not self._need("corrected_framework_share"):
             return pd.DataFrame()
         return self.frame(f"select *, {FRAMEWORK_ORDER} as framework_order "
-                          "from corrected_framework_share where corrected_share is not null "
-                          "order by framework_order")
+                          "from corrected_framework_share order by framework_order")
 
     # coverage -----------------------------------------------------------------
     def raw_tables(self) -> list[str]:

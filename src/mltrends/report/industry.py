@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mltrends.label_correction import MIN_VALIDATED
 from mltrends.report import charts
-from mltrends.report.model import ChartItem, Context, Section, Table, count, fw, interval, pct
+from mltrends.report.model import (
+    ChartItem,
+    Context,
+    Section,
+    Table,
+    count,
+    fw,
+    interval,
+    one_line,
+    pct,
+)
 from mltrends.vocab import FRAMEWORKS
 
 
@@ -17,6 +28,7 @@ def industry(ctx: Context) -> Section:
     _downloads(ctx, sec)
     _families(ctx, sec)
     _dependents(ctx, sec)
+    _vendors(ctx, sec)
     _companies(ctx, sec)
     _sectors(ctx, sec)
     return sec
@@ -86,6 +98,17 @@ def _dependents(ctx: Context, sec: Section) -> None:
         df, title, ctx.subtitle("Packages that depend on each package, direct and indirect (deps.dev)"),
         "package", "Package", "dependents", "Dependent packages")
     sec.charts.append(ChartItem("industry_dependents", title, chart, df))
+
+
+def _vendors(ctx: Context, sec: Section) -> None:
+    """The framework vendors' own organisations, reported apart from industry adoption."""
+    df = ctx.data.vendor_mix()
+    if df.empty:
+        return
+    rows = [{"Organisation": r.owner, "Framework": fw(r.framework), "Repos": count(r.repos)}
+            for r in df.itertuples()]
+    sec.tables.append(Table("Framework vendors' own organisations (left out of industry adoption: "
+                            "a vendor using its own framework is not adoption)", pd.DataFrame(rows)))
 
 
 def _companies(ctx: Context, sec: Section) -> None:
@@ -177,11 +200,24 @@ def reproduction(ctx: Context) -> Section:
         [{"Isolation": r.isolation, "Repos": count(r.repos)} for r in isolation.itertuples()])))
     corrected = ctx.data.corrected_share()
     if corrected.empty:
-        sec.missing.append("No corrected framework shares (mart corrected_framework_share is empty).")
+        sec.missing.append("No label correction yet (table corrected_framework_share is empty: "
+                           "run `mltrends claims`).")
     else:
-        rows = [{"Framework": fw(r.framework), "Observed share": pct(r.observed_share, 1),
-                 "Corrected share": pct(r.corrected_share, 1), "Validated repos": count(r.n_validated),
-                 "Label accuracy": pct(r.label_accuracy)} for r in corrected.itertuples()]
-        sec.tables.append(Table("Research shares corrected with the measured label accuracy",
-                                pd.DataFrame(rows)))
+        first = corrected.iloc[0]
+        rows = [{"Framework": fw(r.framework),
+                 "Observed share (95% Wilson)": f"{pct(r.observed_share, 1)} ({interval(r.observed_low, r.observed_high)})",
+                 "Corrected share (95% bootstrap)": (
+                     f"{pct(r.corrected_share, 1)} ({interval(r.corrected_low, r.corrected_high)})"
+                     if r.status == "corrected" else "–"),
+                 "Papers": count(r.n_population), "Validated repos": count(r.n_validated),
+                 "Status": one_line(r.status, 90)} for r in corrected.itertuples()]
+        sec.tables.append(Table(
+            f"Research shares, observed and corrected for detection errors "
+            f"({first.window_first}–{first.window_last}, headline population)", pd.DataFrame(rows)))
+        sec.notes.append(
+            "Label correction: P(detected framework | framework imported at run time) is estimated "
+            "from reproduced official implementations of the same recent quarters, stratified by "
+            "detected framework and weighted by stratum size, then inverted by least squares on the "
+            "simplex; intervals resample both the papers and the reproductions. A framework with "
+            f"fewer than {MIN_VALIDATED} validated repositories gets no corrected number.")
     return sec

@@ -100,6 +100,30 @@ def metric_interval(name: Any, lo: Any, hi: Any, value: Any) -> str:
     return f"{metric_text(name, lo)} to {metric_text(name, hi)}"
 
 
+def unit_text(unit: Any, value: Any, name: Any = None) -> str:
+    """A claim's number in its unit: a share in %, a difference in points, a trend in points a
+    year (a scorecard without units falls back to the metric's name)."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if not isinstance(unit, str):
+        return metric_text(name, value)
+    if unit == "points":
+        return f"{float(value) * 100:+.1f} pts"
+    if unit == "points per year":
+        return f"{float(value) * 100:+.1f} pts/year"
+    return pct(value, 1)
+
+
+def unit_interval(unit: Any, lo: Any, hi: Any, method: Any, name: Any = None, value: Any = None) -> str:
+    """The interval in the claim's unit, named as what it is (a range is not a confidence interval)."""
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return "n/a"
+    if not isinstance(unit, str):
+        return metric_interval(name, lo, hi, value)
+    text = interval(lo, hi) if unit == "share" else f"{unit_text(unit, lo)} to {unit_text(unit, hi)}"
+    return f"{text} (range, not a confidence interval)" if str(method or "").startswith("range") else text
+
+
 def one_line(text: Any, limit: int = 170) -> str:
     words = " ".join(str(text or "").split())
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

@@ -16,10 +16,10 @@ from mltrends.report.model import (
     fw,
     interval,
     is_share_metric,
-    metric_interval,
-    metric_text,
     one_line,
     pct,
+    unit_interval,
+    unit_text,
 )
 from mltrends.stats import wilson
 from mltrends.vocab import FRAMEWORKS
@@ -45,25 +45,50 @@ def headline(ctx: Context) -> Section:
                    f"{verdicts.get('not measurable', 0)} not measurable")
         sec.key_finding = summary + "."
         sec.findings.append(summary + ".")
-        rows = [{"Verdict": r.verdict, "Claim": one_line(r.quote, 90), "Number": metric_text(r.metric_name, r.metric),
-                 "95% interval": metric_interval(r.metric_name, r.ci_low, r.ci_high, r.metric),
+        rows = [{"Verdict": r.verdict, "Claim": one_line(r.quote, 90), "Number": unit_text(r.unit, r.metric, r.metric_name),
+                 "Interval": unit_interval(r.unit, r.ci_low, r.ci_high, r.interval_method, r.metric_name, r.metric),
+                 "Unit; interval method": one_line(f"{r.unit if isinstance(r.unit, str) else 'n/a'}; "
+                                                   f"{r.interval_method if isinstance(r.interval_method, str) else 'n/a'}", 90),
+                 "Window": f"{r.window_first}–{r.window_last}" if isinstance(r.window_first, str) else "all data",
                  "n": count(r.n), "Evidence": one_line(r.reason)}
                 for r in claims.itertuples()]
         sec.tables.append(Table("Claims scorecard", pd.DataFrame(rows)))
-        shares = claims[[is_share_metric(n, v) for n, v in zip(claims.metric_name, claims.metric, strict=True)]]
-        if not shares.empty:
-            frame = shares.rename(columns={"metric": "share"})[
-                ["claim_id", "verdict", "metric_name", "share", "ci_low", "ci_high", "n"]]
-            sec.charts.append(ChartItem(
-                "claims_scorecard", summary, charts.points_with_intervals(
-                    frame, summary, ctx.subtitle("Claims measured as a share, with 95% Wilson intervals"),
-                    "claim_id", "Claim", "Measured share (%)", color_field="verdict"), frame))
+        _claims_charts(ctx, sec, claims, summary)
     adoption = ctx.data.adoption()
     if adoption.empty:
         sec.missing.append("The research-versus-industry summary (mart adoption_summary) is empty.")
     else:
         sec.charts.append(_adoption_chart(ctx, adoption))
     return sec
+
+
+def _claims_charts(ctx: Context, sec: Section, claims: pd.DataFrame, summary: str) -> None:
+    """Shares on a share axis, differences on a points axis with zero marked; a range (not a
+    confidence interval) and trends are left to the table."""
+    measured = claims.dropna(subset=["metric", "ci_low", "ci_high"])
+    is_range = measured["interval_method"].fillna("").astype(str).str.startswith("range")
+    cols = ["claim_id", "verdict", "metric_name", "share", "ci_low", "ci_high", "n"]
+    unknown = measured["unit"].isna() & pd.Series(
+        [is_share_metric(n, v) for n, v in zip(measured.metric_name, measured.metric, strict=True)],
+        index=measured.index, dtype=bool)
+    shares = measured[((measured["unit"] == "share") | unknown) & ~is_range]
+    if not shares.empty:
+        frame = shares.rename(columns={"metric": "share"})[cols]
+        sec.charts.append(ChartItem(
+            "claims_scorecard", summary, charts.points_with_intervals(
+                frame, summary, ctx.subtitle("Claims measured as a share: point and 95% interval "
+                                             "(Wilson or organisation bootstrap, see the table)"),
+                "claim_id", "Claim", "Measured share (%)", color_field="verdict"), frame))
+    points = measured[(measured["unit"] == "points") & ~is_range]
+    if not points.empty:
+        frame = points.rename(columns={"metric": "share"})[cols]
+        title = "Claims measured as a difference of shares (TensorFlow minus PyTorch, or after minus before)"
+        sec.charts.append(ChartItem(
+            "claims_differences", title, charts.points_with_intervals(
+                frame, title, ctx.subtitle("Percentage points; the dashed line is zero (no difference); "
+                                           "bars: 95% intervals"),
+                "claim_id", "Claim", "Difference (percentage points)", color_field="verdict",
+                points_axis=True), frame))
 
 
 def _adoption_chart(ctx: Context, adoption: pd.DataFrame) -> ChartItem:
@@ -98,6 +123,7 @@ def research(ctx: Context) -> Section:
                   intro="Which framework the implementations of papers with code use, per quarter: "
                         "the Papers with Code “Trends” view, continued past the July 2025 archive "
                         "with the catalogue and Hugging Face Papers.")
+    _populations(ctx, sec)
     quarterly = ctx.data.share_quarterly()
     if quarterly.empty:
         sec.missing.append("No framework shares per quarter yet (mart framework_share_quarterly is "
@@ -194,6 +220,47 @@ def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
         sec.notes.append(f"Papers published after {archive_end:%B %Y} come from the read-only "
                          "catalogue and Hugging Face Papers, not from the archive; the dashed line "
                          "marks the switch.")
+
+
+POPULATIONS = {
+    "official_detected": ("research_share_headline", "Headline population: papers with an official "
+                          "implementation, framework detected by mltrends (the same definition before "
+                          "and after the archive ends)"),
+    "pwc_label": ("research_share_pwc_labels", "The archive's own view: Papers with Code framework "
+                  "labels (archive papers only)"),
+}
+
+
+def _populations(ctx: Context, sec: Section) -> None:
+    """The headline series (one population across the break) and the PwC-label series."""
+    marker = _archive_marker(ctx)
+    drawn = 0
+    for population, (name, what) in POPULATIONS.items():
+        df = ctx.data.population_quarterly(population)
+        if df.empty:
+            sec.missing.append(f"No quarterly shares for the {population} population "
+                               "(mart research_share_quarterly).")
+            continue
+        keep = df.groupby("framework")["share"].transform("max") >= 0.03
+        shown = df[keep].reset_index(drop=True)
+        # quarters, not years: the break falls on a quarter boundary, so no point mixes both sides
+        done = shown[~shown["is_partial_quarter"].astype(bool)]
+        pool = done if not done.empty else shown
+        last = pool[pool["quarter"] == pool["quarter"].iloc[-1]].sort_values("share", ascending=False).iloc[0]
+        title = f"{fw(last.framework)}: {pct(last.share)} of papers in {last.quarter} ({what.split(':')[0].lower()})"
+        chart = charts.share_over_time(
+            shown, title, ctx.subtitle(what, "Per quarter; bands: 95% Wilson interval; hollow points: "
+                                       "quarter not over yet; the dashed line is the series break "
+                                       "(pwc_archive)"), marker)
+        sec.charts.append(ChartItem(name, title, chart, shown))
+        drawn += 1
+    if drawn:
+        sec.notes.append("The headline research series counts each paper with an official "
+                         "implementation once, with the framework mltrends detects in that "
+                         "implementation's code or manifests, before and after the archive ends; the "
+                         "PwC-label series is the archive's own labelling and stops with it. The break "
+                         "is a row of series_breaks (pwc_archive) and is drawn on each chart that "
+                         "crosses it.")
 
 
 def _venues(ctx: Context, sec: Section, df: pd.DataFrame) -> None:

@@ -1,6 +1,11 @@
 """Which repositories to run: a stratified sample, an explicit list, or local directories.
 
-The sample is stratified by claimed framework (the PwC label) and publication year,
+When the headline research population is built (mart research_papers), the sample is drawn
+from the population the label correction corrects: official implementations of papers of
+the last 8 complete quarters, stratified by their detected framework, each stratum given up
+to the correction's minimum of validated repos first and the rest proportionally (the
+correction weights each stratum by its size, so the floor does not bias it). Otherwise the
+sample is stratified by claimed framework (the PwC label) and publication year,
 allocated proportionally (largest remainder), official implementations first within a
 stratum, then a seeded shuffle: the same seed gives the same sample.
 """
@@ -11,12 +16,14 @@ import json
 import random
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from mltrends import db
+from mltrends.estimators import windows
 from mltrends.normalize import canonical_framework, canonical_repo
 from mltrends.reproduce.pipeline import Job
 from mltrends.reproduce.workspace import valid_commit
@@ -90,8 +97,51 @@ def allocate(sizes: dict[Any, int], n: int) -> dict[Any, int]:
     return alloc
 
 
-def sample(con: duckdb.DuckDBPyConnection, n: int, seed: int, git_base_url: str) -> list[Job]:
-    """A stratified sample of n repos (claimed framework x year), reproducible per seed."""
+def allocate_with_floor(sizes: dict[Any, int], n: int, floor: int) -> dict[Any, int]:
+    """Up to `floor` per stratum first (as n allows, largest strata first), the rest
+    proportionally to what remains."""
+    alloc = dict.fromkeys(sizes, 0)
+    left = min(n, sum(sizes.values()))
+    for k in sorted(sizes, key=lambda k: (-sizes[k], str(k))):
+        take = min(floor, sizes[k], left)
+        alloc[k] += take
+        left -= take
+    extra = allocate({k: sizes[k] - alloc[k] for k in sizes}, left)
+    return {k: alloc[k] + extra[k] for k in sizes}
+
+
+def population_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Official repos of the headline population's recent quarters, with their detected framework."""
+    from mltrends.label_correction import WINDOW_QUARTERS
+    if not _has_table(con, "research_papers"):
+        return []
+    quarters = windows.complete_quarters(as_of or date.today(), WINDOW_QUARTERS)
+    rows = con.execute(
+        "select official_repo, any_value(paper_id), any_value(official_framework) from research_papers "
+        "where has_official and official_repo is not null and quarter in (select unnest(?::varchar[])) "
+        "group by official_repo order by official_repo", [quarters]).fetchall()
+    return [{"repo": r[0], "paper_id": r[1], "claimed": r[2]} for r in rows]
+
+
+def sample(con: duckdb.DuckDBPyConnection, n: int, seed: int, git_base_url: str,
+           as_of: date | None = None) -> list[Job]:
+    """A stratified sample of n repos, reproducible per seed (see the module docstring)."""
+    from mltrends.label_correction import MIN_VALIDATED
+    population = population_candidates(con, as_of)
+    if population:
+        by_framework: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in population:
+            by_framework[row["claimed"]].append(row)
+        alloc = allocate_with_floor({k: len(v) for k, v in by_framework.items()}, n, MIN_VALIDATED)
+        rng = random.Random(seed)
+        picked: list[dict[str, Any]] = []
+        for key in sorted(by_framework):
+            rows = list(by_framework[key])
+            rng.shuffle(rows)
+            picked.extend(rows[:alloc[key]])
+        base = git_base_url.rstrip("/")
+        return [Job(repo=r["repo"], url=repo_url(base, r["repo"]), claimed_framework=r["claimed"],
+                    paper_id=r["paper_id"]) for r in picked]
     strata: dict[tuple[str, Any], list[dict[str, Any]]] = defaultdict(list)
     for row in candidates(con):
         strata[(row["claimed"], row["year"])].append(row)

@@ -2,7 +2,11 @@
 
 Monthly downloads per package go into pypi_downloads with date = the first of the month
 and category 'bigquery:monthly', beside pypistats' daily rows (which never use that
-category). Mirror traffic is left out the way pypistats' `without_mirrors` leaves it out.
+category). Downloads are counted with pypistats' own definition of `without_mirrors`: a
+download whose installer is one of the mirrors, or is not recorded at all, is left out
+(pypistats filters `installer NOT IN (mirrors)`, which drops a missing installer too), so
+the spliced monthly series is one definition; `splice_disagreements` checks the months
+both sources cover.
 The query filters on the partition column `timestamp` and reads three columns, so a
 month of a few packages scans little; `--dry-run` prints the bytes before paying.
 Credentials come from the environment (GOOGLE_APPLICATION_CREDENTIALS or gcloud's
@@ -20,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from mltrends import db
+from mltrends import console, db
 from mltrends.config import Settings
 from mltrends.sources.pypi_families import normalize_package
 
@@ -67,7 +71,8 @@ def monthly_downloads_query(packages: Iterable[str], start: date, end: date) -> 
         f"WHERE timestamp >= TIMESTAMP('{first.isoformat()}')\n"
         f"  AND timestamp < TIMESTAMP('{after.isoformat()}')\n"
         f"  AND file.project IN ({in_list})\n"
-        f"  AND (details.installer.name IS NULL OR details.installer.name NOT IN ({mirrors}))\n"
+        "  AND details.installer.name IS NOT NULL\n"
+        f"  AND details.installer.name NOT IN ({mirrors})\n"
         "GROUP BY package, month\n"
         "ORDER BY package, month"
     )
@@ -117,4 +122,35 @@ def ingest_bigquery(con: duckdb.DuckDBPyConnection, settings: Settings, packages
     result = client.query(sql).result()
     rows = [{"package": r["package"], "month": r["month"], "downloads": int(r["downloads"])}
             for r in result]
-    return {"pypi_downloads": load_monthly(con, rows, run_id)}
+    loaded = load_monthly(con, rows, run_id)
+    for package, month, daily, monthly, rel in splice_disagreements(con):
+        console.info(f"bigquery: {package} {month:%Y-%m}: pypistats {daily:,} vs BigQuery {monthly:,} "
+                     f"({rel:.1%} apart): the spliced series may mix definitions")
+    return {"pypi_downloads": loaded}
+
+
+SPLICE_TOLERANCE = 0.02
+SPLICE_SQL = """
+    with daily as (
+        select package, date_trunc('month', date)::date as month, sum(downloads)::bigint as downloads,
+               count(distinct date) as days
+        from pypi_downloads where category = 'without_mirrors' group by all
+    ),
+    monthly as (
+        select package, date_trunc('month', date)::date as month, sum(downloads)::bigint as downloads
+        from pypi_downloads where category = ? group by all
+    )
+    select d.package, d.month, d.downloads, m.downloads,
+           abs(d.downloads - m.downloads) / greatest(m.downloads, 1) as relative
+    from daily as d join monthly as m using (package, month)
+    where d.days = day(last_day(d.month))
+    order by d.package, d.month
+"""
+
+
+def splice_disagreements(con: duckdb.DuckDBPyConnection, tolerance: float = SPLICE_TOLERANCE,
+                         ) -> list[tuple[str, date, int, int, float]]:
+    """Months both sources cover in full whose counts differ by more than `tolerance`
+    (relative): (package, month, pypistats, bigquery, relative difference)."""
+    rows = con.execute(SPLICE_SQL, [CATEGORY]).fetchall()
+    return [tuple(r) for r in rows if r[4] > tolerance]
