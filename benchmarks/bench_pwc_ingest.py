@@ -42,7 +42,8 @@ con = db.connect(path)
 out = {}
 for label in ("fresh", "reload") if abstracts == "no" else ("fresh",):
     start = time.perf_counter()
-    counts = pwc.ingest_dump(con, settings, links=links, papers=papers, abstracts=abstracts == "yes")
+    counts = pwc.ingest_dump(con, settings, links=links, papers=papers, abstracts=abstracts == "yes",
+                             force=True)
     out[label] = time.perf_counter() - start
     out[label + "_counts"] = counts
 con.close()

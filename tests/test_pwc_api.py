@@ -27,10 +27,12 @@ def catalogue(papers: list[dict], shape: str = "results"):
         assert req.query["include_resources"] == "true"
         hits = [p for p in papers if start <= date.fromisoformat(p["published"]) <= end]
         log.append((req.query["start_date"], req.query["end_date"], page, len(hits)))
+        assert req.query["order_by"] == "published"
         chunk = hits[(page - 1) * size: page * size]
+        echo = {"start_date": req.query["start_date"], "end_date": req.query["end_date"]}
         if shape == "items":
-            return Response.of_json({"items": chunk, "total": len(hits)})
-        return Response.of_json({"count": len(hits), "results": chunk})
+            return Response.of_json({"items": chunk, "total": len(hits), "applied_filters": echo})
+        return Response.of_json({"count": len(hits), "results": chunk, "applied_filters": echo})
 
     return handler, log
 
@@ -199,3 +201,31 @@ def test_cli_pwc_api(tmp_path):
     assert "pwc_papers: 3" in result.output
     bad = CliRunner().invoke(main, ["--db", str(tmp_path / "c.duckdb"), "ingest", "pwc-api", "--since", "08/2025"])
     assert bad.exit_code == 2 and "not a date" in bad.output
+
+
+@pytest.mark.parametrize("echo, problem", [
+    (None, "has no applied_filters echo"),
+    ({}, "did not apply the date window (applied_filters start_date=None, end_date=None)"),
+    ({"start_date": "2025-08-01", "end_date": "2025-09-30"}, "did not apply the date window"),
+])
+def test_a_window_whose_date_filter_was_not_applied_is_refused(tmp_path, echo, problem):
+    """A server that ignores start_date/end_date answers with everything: exit 2, nothing stored."""
+    papers = make_papers(5, date(2025, 8, 1))
+
+    def handler(req):
+        body = {"count": len(papers), "results": papers}
+        if echo is not None:
+            body["applied_filters"] = echo
+        return Response.of_json(body)
+
+    db_path = tmp_path / "p.duckdb"
+    with LocalServer(handler) as server:
+        result = CliRunner().invoke(main, ["--db", str(db_path), "ingest", "pwc-api", "--since", "2025-08-01",
+                                           "--until", "2025-08-31"],
+                                    env={"MLTRENDS_PWC_API_URL": server.url + "/api/v1"})
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert problem in line and "start_date=2025-08-01&end_date=2025-08-31" in line, line
+    con = db.connect(str(db_path))
+    assert con.execute("select count(*) from pwc_papers").fetchall()[0][0] == 0
+    assert db.get_state(con, "pwc", pwc_api.STATE_RESOURCE) is None

@@ -112,7 +112,10 @@ def test_other_formats_give_the_same_rows(con, settings, tmp_path, variant):
 def test_loading_twice_changes_nothing(con, settings, dumps):
     pwc.ingest_dump(con, settings, links=str(dumps["links"]), papers=str(dumps["papers"]))
     first = (papers_rows(con), links_rows(con))
-    counts = pwc.ingest_dump(con, settings, links=str(dumps["links"]), papers=str(dumps["papers"]))
+    # unchanged files are not loaded again; a forced reload changes nothing either
+    skipped = pwc.ingest_dump(con, settings, links=str(dumps["links"]), papers=str(dumps["papers"]))
+    assert skipped == {"unchanged_dumps": 2}
+    counts = pwc.ingest_dump(con, settings, links=str(dumps["links"]), papers=str(dumps["papers"]), force=True)
     assert (papers_rows(con), links_rows(con)) == first
     assert counts["pwc_papers"] == 3
     assert con.execute("select count(*) = count(distinct paper_id) from pwc_papers").fetchall()[0][0]
@@ -178,7 +181,7 @@ def test_bad_files_fail_naming_the_file_and_lose_nothing(con, settings, dumps, t
 
 
 def test_missing_file_is_a_clear_error(con, settings, tmp_path):
-    with pytest.raises(FileNotFoundError, match="nowhere.json.gz"):
+    with pytest.raises(pwc.DumpError, match="nowhere.json.gz"):
         pwc.ingest_dump(con, settings, papers=str(tmp_path / "nowhere.json.gz"))
 
 
@@ -188,7 +191,7 @@ def test_url_source_is_downloaded(con, settings, dumps):
         counts = pwc.ingest_dump(con, settings, links=server.url + "/files/links.json.gz")
     assert counts["pwc_paper_repos"] == 3
     assert links_rows(con) == EXPECTED_LINKS
-    assert not list(Path(settings.cache_dir).glob("pwc-dump-*"))   # the temporary copy is gone
+    assert not list(Path(settings.cache_dir).glob("pwc-dumps/*"))   # the downloaded copy is gone
 
 
 def test_url_source_http_error_names_the_url(con, settings):

@@ -120,6 +120,10 @@ def _paper(n: int, year: int, month: int, venue: str | None, rng: random.Random)
     }
 
 
+# the catalogue echoes the date window it applied; the replay server copies it from the request
+ECHO = {"applied_filters": ["start_date", "end_date"]}
+
+
 def catalogue(repos: list[dict[str, str]], rng: random.Random) -> list[dict]:
     """One recording per month window (matched on start_date and page, any end_date)."""
     orgs = ["Example AI (synthetic)", "Vision Lab Uni (synthetic)", "NLP Group Tech (synthetic)"]
@@ -153,10 +157,11 @@ def catalogue(repos: list[dict[str, str]], rng: random.Random) -> list[dict]:
         recordings.append({
             "request": {"method": "GET", "path": "/pwc-api/api/v1/papers/",
                         "query": {"start_date": month.isoformat(), "page": "1"}},
-            "response": {"status": 200, "json": {"count": len(results), "results": results}}})
+            "response": {"status": 200, "json": {"count": len(results), "results": results},
+                         "echo": ECHO}})
         month = (month + timedelta(days=32)).replace(day=1)
     recordings.append({"request": {"method": "GET", "path": "/pwc-api/api/v1/papers/"},
-                       "response": {"status": 200, "json": {"count": 0, "results": []}}})
+                       "response": {"status": 200, "json": {"count": 0, "results": []}, "echo": ECHO}})
     return recordings
 
 
@@ -187,7 +192,7 @@ def daily_papers(repos: list[dict[str, str]], rng: random.Random) -> list[dict]:
                                         "fullname": "Demo organisation (synthetic)"}
             items.append(item)
         recordings.append({"request": {"method": "GET", "path": "/hf/api/daily_papers",
-                                       "query": {"date": day.isoformat()}},
+                                       "query": {"date": day.isoformat(), "limit": "100", "p": "0"}},
                            "response": {"status": 200, "json": items}})
     recordings.append({"request": {"method": "GET", "path": "/hf/api/daily_papers"},
                        "response": {"status": 200, "json": []}})

@@ -35,6 +35,7 @@ class PwcSettings(Area):
     abstracts: bool = False                     # also store abstracts (10x the database)
     memory_limit: str | None = None             # DuckDB settings while loading the dumps
     preserve_insertion_order: bool | None = None
+    order_by: str = "published"                 # catalogue papers/ order, so pages do not shift
 
 
 class GithubSettings(Area):
@@ -94,8 +95,9 @@ class Settings(BaseSettings):
     reports_dir: str = "reports"
     models_dir: str = "data/models"
     # Papers with Code: archive dumps and the catalogue API (and the historic v1 API)
-    pwc_links_url: str = "https://huggingface.co/datasets/pwc-archive/links-between-paper-and-code/resolve/main/links-between-papers-and-code.json.gz"
-    pwc_papers_url: str = "https://huggingface.co/datasets/pwc-archive/papers-with-abstracts/resolve/main/papers-with-abstracts.json.gz"
+    # Hub datasets (their Parquet shards), a shard list or glob, a URL or a path (see sources/pwc_archive)
+    pwc_links_url: str = "hf://datasets/pwc-archive/links-between-paper-and-code"
+    pwc_papers_url: str = "hf://datasets/pwc-archive/papers-with-abstracts"
     pwc_api_url: str = "https://paperswithcode.co/api/v1"
     pwc_v1_url: str = "https://paperswithcode.com/api/v1"
     hf_api_url: str = "https://huggingface.co/api"

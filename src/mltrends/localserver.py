@@ -11,6 +11,10 @@ Recording format (one JSON object per line in a `.jsonl` file):
      "response": {"status": 200, "headers": {...}, "json": {...}}       # or "body": "text"
      "times": 1}                                                        # optional: used up after n hits
 
+A JSON response may carry `"echo": {"applied_filters": ["start_date", "end_date"]}`: the
+named query parameters of the request are copied into that key of the body (for services
+that echo the filters they applied, answered by one recording for any window).
+
 A request matches a recording when method and path are equal and every recorded
 query parameter is present with the same value (extra parameters are ignored).
 Recordings with `times` are consumed in file order, so "502, then 200" is two lines.
@@ -168,12 +172,16 @@ def load_recordings(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     return records
 
 
-def _response_of(recorded: dict[str, Any]) -> Response:
+def _response_of(recorded: dict[str, Any], req: Request | None = None) -> Response:
     status = int(recorded.get("status", 200))
     headers = {str(k): str(v) for k, v in (recorded.get("headers") or {}).items()}
     if "json" in recorded:
         headers.setdefault("Content-Type", "application/json")
-        body = json.dumps(recorded["json"]).encode()
+        payload = recorded["json"]
+        if recorded.get("echo") and isinstance(payload, dict) and req is not None:
+            payload = {**payload, **{key: {k: req.query.get(k) for k in names}
+                                     for key, names in recorded["echo"].items()}}
+        body = json.dumps(payload).encode()
     else:
         body = str(recorded.get("body", "")).encode()
     return Response(status, headers, body, delay=float(recorded.get("delay", 0.0)))
@@ -210,7 +218,7 @@ class ReplayHandler:
                     if times <= 0:
                         continue
                     rec["times"] = times - 1
-                return _response_of(rec["response"])
+                return _response_of(rec["response"], req)
             self.unmatched.append(req)
         return Response.of_json({"message": f"no recording for {req.method} {path} {req.query}"}, 404)
 

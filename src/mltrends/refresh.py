@@ -30,7 +30,7 @@ class RefreshOptions:
     since: date | None = None
     budget_github: int | None = None
     no_report: bool = False
-    dumps: bool | None = None            # None: load the archive dumps once, then never again
+    dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None
     papers: str | None = None
     reproduce: bool = False

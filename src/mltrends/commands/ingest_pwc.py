@@ -11,20 +11,23 @@ from mltrends.commands import App, day_option, pass_app, print_counts
 
 
 @click.command("pwc-dump")
-@click.option("--links", metavar="SRC", help="Links dump: path or URL (.json.gz, .json, .parquet) "
+@click.option("--links", metavar="SRC", help="Links dump: a Hub dataset (hf://datasets/ORG/NAME[/GLOB]), "
+              "a URL, a path, a glob, or a comma-separated list of shards (.parquet, .json.gz, .json) "
               "[default: setting pwc_links_url].")
-@click.option("--papers", metavar="SRC", help="Papers dump: path or URL (.json.gz, .json, .parquet) "
-              "[default: setting pwc_papers_url].")
+@click.option("--papers", metavar="SRC", help="Papers dump, as --links [default: setting pwc_papers_url].")
+@click.option("--force", is_flag=True, help="Load even a dump unchanged since its last load.")
 @click.option("--abstracts/--no-abstracts", default=None,
               help="Store the papers' abstracts too (about 10x the database size and 2.5x the load "
                    "time) [default: [pwc] abstracts of mltrends.toml, else no].")
 @pass_app
-def ingest_pwc_dump(app: App, links: str | None, papers: str | None, abstracts: bool | None) -> None:
+def ingest_pwc_dump(app: App, links: str | None, papers: str | None, abstracts: bool | None,
+                    force: bool) -> None:
     """Load the Papers-with-Code archive dumps into pwc_papers and pwc_paper_repos.
 
-    Give --links, --papers or both; with neither, both come from the settings. One
-    transaction: a broken file changes nothing. Records without a key are kept in
-    rejected_records. Loading the same dump again changes nothing.
+    Give --links, --papers or both; with neither, both come from the settings (the
+    archive's Parquet datasets on the Hugging Face Hub). One transaction: a broken file
+    changes nothing. Records without a key are kept in rejected_records. A dump unchanged
+    upstream since its last load is neither downloaded nor loaded again.
 
     Example: mltrends ingest pwc-dump --links data/demo/pwc/links.json.gz --papers data/demo/pwc/papers.json.gz
     """
@@ -34,7 +37,7 @@ def ingest_pwc_dump(app: App, links: str | None, papers: str | None, abstracts: 
         links, papers = app.settings.pwc_links_url, app.settings.pwc_papers_url
     with app.recorded("ingest pwc-dump", {"links": links, "papers": papers}, source="pwc") as (con, run):
         counts = pwc.ingest_dump(con, app.settings, links=links, papers=papers, run_id=run.run_id,
-                                 abstracts=abstracts)
+                                 abstracts=abstracts, force=force)
         run.add_all(counts)
     print_counts(counts)
 

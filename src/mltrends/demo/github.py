@@ -1,9 +1,9 @@
 """A fake GitHub (GraphQL + REST) over a dataset, for the demo, the tests and the benchmark.
 
 `FakeGitHub(dataset)` is a handler for `mltrends.localserver.LocalServer`. It answers
-- GraphQL (`POST {graphql_path}`): the batched repository query and the organisation
-  listing of `mltrends.sources.github_graphql` (parsed with regexes over that query
-  format), with `rateLimit{cost remaining resetAt}` and NOT_FOUND errors;
+- GraphQL (`POST {graphql_path}`): any document valid under GitHub's published schema
+  (`mltrends.demo.graphql_standin`; an invalid one gets GitHub's HTTP 200 with `errors`),
+  executed over the dataset, with `rateLimit{cost remaining resetAt}` and NOT_FOUND errors;
 - REST under `rest_prefix`: `/repos/{o}/{r}` (301 for renamed repos), `/repositories/{id}`,
   `/repos/{o}/{r}/contents/[path]`, `/users/{login}`, `/orgs/{login}`,
   `/orgs/{org}/repos` (Link paging), `/repos/{o}/{r}/stargazers` (400-page cap, star+json),
@@ -20,7 +20,6 @@ import base64
 import hashlib
 import json
 import math
-import re
 import threading
 import time
 from collections import Counter
@@ -28,15 +27,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mltrends.demo import graphql_standin
 from mltrends.demo.github_data import demo_dataset
+from mltrends.demo.graphql_standin import GitHubError
 from mltrends.localserver import Request, Response
 
 DEMO_REST_PREFIX = "/github-api"
 DEMO_GRAPHQL_PATH = "/github-graphql/graphql"
 STARGAZER_PAGE_CAP = 400
-_ALIAS = re.compile(r'(r\d+): repository\(owner: "([^"]*)", name: "([^"]*)"\)')
-_OBJECT = re.compile(r'(m\d+): object\(expression: "HEAD:([^"]+)"\)')
-_ORG = re.compile(r'organization\(login: "([^"]*)"\).*?repositories\(first: (\d+), after: (null|"[^"]*")', re.S)
 
 __all__ = ["DEMO_GRAPHQL_PATH", "DEMO_REST_PREFIX", "FakeGitHub", "demo_dataset", "demo_handler"]
 
@@ -137,90 +135,90 @@ class FakeGitHub:
     def _graphql(self, req: Request) -> Response:
         if not self._authorised(req, required=True):
             return Response.of_json({"message": "This endpoint requires you to be authenticated."}, 401)
-        query = str((req.json() or {}).get("query", ""))
-        aliases = _ALIAS.findall(query)
-        org = _ORG.search(query)
-        if self.max_batch is not None and len(aliases) > self.max_batch:
+        payload = req.json() or {}
+        document, invalid = graphql_standin.check(str(payload.get("query", "")))
+        if document is None:
+            self.counts["graphql_invalid"] += 1
+            return Response.of_json({"errors": invalid}, 200, self._limit_headers("graphql"))
+        n_repos = graphql_standin.top_level_fields(document, "repository")
+        if self.max_batch is not None and n_repos > self.max_batch:
             self.counts["graphql_resource_limited"] += 1
             return Response.of_json({"data": None, "errors": [
                 {"type": "RESOURCE_LIMITS_EXCEEDED", "message": "Resource limits for this query exceeded."}]})
-        cost = max(1, math.ceil(2 * len(aliases) / 100)) if aliases else 1
+        cost = max(1, math.ceil(2 * n_repos / 100)) if n_repos else 1
         if not self._spend("graphql", cost):
             return Response.of_json({"errors": [{"type": "RATE_LIMITED",
                                                  "message": "API rate limit exceeded for user ID 1."}]},
                                     200, self._limit_headers("graphql"))
-        data: dict[str, Any] = {}
-        errors: list[dict[str, Any]] = []
-        objects = _OBJECT.findall(query)
-        for alias, owner, name in aliases:
-            node = self._repo_node(f"{owner}/{name}".lower(), objects)
-            data[alias] = node
-            if node is None:
-                errors.append({"type": "NOT_FOUND", "path": [alias], "locations": [{"line": 2, "column": 3}],
-                               "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."})
-        if org:
-            data["org"] = self._org_node(org.group(1).lower(), int(org.group(2)), org.group(3))
-            if data["org"] is None:
-                errors.append({"type": "NOT_FOUND", "path": ["org"],
-                               "message": f"Could not resolve to an Organization with the login of '{org.group(1)}'."})
         _, remaining, reset = self.limits["graphql"]
-        data["rateLimit"] = {"cost": cost, "remaining": remaining, "limit": self.limits["graphql"][0],
-                             "resetAt": datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-        body: dict[str, Any] = {"data": data}
-        if errors:
-            body["errors"] = errors
+        rate = {"cost": cost, "remaining": remaining, "limit": self.limits["graphql"][0],
+                "resetAt": datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        root = {"repository": self._repository, "organization": self._organization,
+                "rateLimit": lambda _info, **_: rate}
+        body = graphql_standin.run(document, root, payload.get("variables"))
         response = Response.of_json(body, 200, self._limit_headers("graphql"))
-        response.delay = self.alias_latency * len(aliases)
+        response.delay = self.alias_latency * n_repos
         return response
 
     def _resolve(self, name: str) -> str | None:
         name = self.moved.get(name, name)
         return name if name in self.repos else None
 
-    def _repo_node(self, requested: str, objects: list[tuple[str, str]]) -> dict[str, Any] | None:
-        name = self._resolve(requested)
-        if name is None:
-            return None
-        r = self.repos[name]
-        owner = self.owners.get(name.split("/")[0], {"login": r["full_name"].split("/")[0], "type": "User"})
+    def _repository(self, _info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
+        found = self._resolve(f"{owner}/{name}".lower())
+        if found is None:
+            raise GitHubError("NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+        return self._repo_node(found)
+
+    def _owner_node(self, login: str) -> dict[str, Any]:
+        owner = self.owners.get(login.lower(), {"login": login, "type": "User"})
+        node = {"login": owner["login"], "name": owner.get("name"), "websiteUrl": owner.get("blog"),
+                "location": owner.get("location")}
         if owner.get("type") == "Organization":
-            owner_node = {"login": owner["login"], "__typename": "Organization", "name": owner.get("name"),
-                          "description": owner.get("description"), "websiteUrl": owner.get("blog"),
-                          "email": owner.get("email"), "location": owner.get("location"),
-                          "isVerified": owner.get("is_verified", False)}
-        else:
-            owner_node = {"login": owner["login"], "__typename": "User", "name": owner.get("name"),
-                          "company": owner.get("company"), "websiteUrl": owner.get("blog"),
-                          "email": owner.get("email"), "location": owner.get("location"),
-                          "bio": owner.get("description")}
-        node = {
+            return {**node, "__typename": "Organization", "description": owner.get("description"),
+                    "email": owner.get("email"), "isVerified": owner.get("is_verified", False),
+                    "repositories": lambda _info, **args: self._org_repositories(login.lower(), **args)}
+        # User.email is non-null in GitHub's schema: a user without a public email has ""
+        return {**node, "__typename": "User", "company": owner.get("company"),
+                "email": owner.get("email") or "", "bio": owner.get("description")}
+
+    def _repo_node(self, name: str) -> dict[str, Any]:
+        r = self.repos[name]
+        manifests = r.get("manifests", {})
+
+        def blob(_info: Any, expression: str | None = None, **_: Any) -> dict[str, Any] | None:
+            path = (expression or "").removeprefix("HEAD:")
+            return {"__typename": "Blob", "oid": "0" * 40, "text": manifests[path]} if path in manifests else None
+
+        return {
             "nameWithOwner": r["full_name"], "description": r.get("description"),
             "homepageUrl": r.get("homepage"), "stargazerCount": r["stars"], "forkCount": r["forks"],
             "createdAt": r["created_at"], "pushedAt": r.get("pushed_at"), "isFork": r.get("fork", False),
             "isArchived": r.get("archived", False),
             "primaryLanguage": {"name": r["language"]} if r.get("language") else None,
             "licenseInfo": {"spdxId": r["license"]} if r.get("license") else None,
-            "repositoryTopics": {"nodes": [{"topic": {"name": t}} for t in r.get("topics", [])]},
-            "releases": {"totalCount": r.get("releases", 0)}, "owner": owner_node,
+            "repositoryTopics": lambda _info, first=None, **_: {
+                "nodes": [{"topic": {"name": t}} for t in r.get("topics", [])[:first]],
+                "totalCount": len(r.get("topics", []))},
+            "releases": {"totalCount": r.get("releases", 0)},
+            "owner": self._owner_node(r["full_name"].split("/")[0]), "object": blob,
         }
-        manifests = r.get("manifests", {})
-        for alias, path in objects:
-            node[alias] = {"text": manifests[path]} if path in manifests else None
-        return node
 
-    def _org_node(self, org: str, first: int, after: str) -> dict[str, Any] | None:
-        owner = self.owners.get(org)
+    def _organization(self, _info: Any, login: str) -> dict[str, Any]:
+        owner = self.owners.get(login.lower())
         if owner is None or owner.get("type") != "Organization":
-            return None
+            raise GitHubError("NOT_FOUND", f"Could not resolve to an Organization with the login of '{login}'.")
+        return self._owner_node(login)
+
+    def _org_repositories(self, org: str, first: int | None = None, after: str | None = None,
+                          **_: Any) -> dict[str, Any]:
         names = self.org_repos.get(org, [])
-        start = int(after.strip('"').split(":")[1]) if after != "null" else 0
-        page = names[start:start + first]
+        start = int(after.split(":")[1]) if after else 0
+        page = names[start:start + (first or 100)]
         end = start + len(page)
-        return {"login": owner["login"], "repositories": {
-            "totalCount": len(names),
-            "pageInfo": {"hasNextPage": end < len(names), "endCursor": f"cursor:{end}"},
-            "nodes": [{"nameWithOwner": self.repos[n]["full_name"], "createdAt": self.repos[n]["created_at"],
-                       "isFork": self.repos[n].get("fork", False)} for n in page]}}
+        return {"totalCount": len(names),
+                "pageInfo": {"hasNextPage": end < len(names), "endCursor": f"cursor:{end}"},
+                "nodes": [self._repo_node(n) for n in page]}
 
     # -- REST --------------------------------------------------------------------------------
     def _rest(self, req: Request, path: str) -> Response:

@@ -1,6 +1,6 @@
 """GitHub GraphQL: up to 100 repositories per query by alias, manifests included.
 
-The query text is ours and stable (the demo's fake GitHub parses it with a regex):
+Every document here is valid under GitHub's published schema (tests/test_github_schema.py):
 
     query Batch {
       r0: repository(owner: "facebookresearch", name: "detr") { ...Repo }
@@ -33,10 +33,12 @@ from mltrends.sources.github_records import (
     split_repo,
 )
 
+# Organization.email is `String` and User.email `String!`: under one response name they
+# break the spec's field-merging rule and GitHub refuses the whole document, hence aliases.
 OWNER_FIELDS = (
     "owner { login __typename\n"
-    "    ... on Organization { name description websiteUrl email location isVerified }\n"
-    "    ... on User { name company websiteUrl email location bio } }"
+    "    ... on Organization { name description websiteUrl orgEmail: email location isVerified }\n"
+    "    ... on User { name company websiteUrl userEmail: email location bio } }"
 )
 FRAGMENT = (
     "fragment Repo on Repository {\n"
@@ -107,7 +109,7 @@ def owner_record(node: dict[str, Any], source: str, fetched_at: Any) -> dict[str
     return {
         "login": login.lower(), "display_login": login, "type": node.get("__typename"),
         "name": node.get("name"), "company": node.get("company"), "blog": node.get("websiteUrl"),
-        "email": node.get("email") or None, "location": node.get("location"),
+        "email": node.get("orgEmail") or node.get("userEmail") or None, "location": node.get("location"),
         "description": node.get("description") if node.get("__typename") == "Organization" else node.get("bio"),
         "is_verified": node.get("isVerified"), "_source": source, "_fetched_at": fetched_at,
     }

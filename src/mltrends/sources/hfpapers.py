@@ -1,10 +1,18 @@
 """Hugging Face Papers -> `hf_papers`: daily papers day by day, paper pages when needed.
 
-`GET {hf_api_url}/daily_papers?date=YYYY-MM-DD` lists the papers of one day (the paper
-under `paper`, the submitting organisation beside it or inside it). When an item
-names a GitHub repo but not its stars, `GET {hf_api_url}/papers/{arxiv_id}` fills them
-in. Each day is one transaction with its cursor in `load_state`; a rerun skips days
+`GET {hf_api_url}/daily_papers?date=YYYY-MM-DD&limit=100&p=N` lists the papers of one
+day (the paper under `paper`, the submitting organisation beside it or inside it), one
+page of at most 100 at a time: pages p=0,1,... are asked for until one comes back short
+or empty. When an item names a GitHub repo but not its stars,
+`GET {hf_api_url}/papers/{arxiv_id}` fills them in. Each day is one transaction, written
+only after its last page arrived, with its cursor in `load_state`; a rerun skips days
 already loaded, except the last SETTLE_DAYS days, which Hugging Face still adds to.
+`resume_day` is where a refresh continues: the first day not yet complete since the
+Papers-with-Code archive's end (series break `pwc_archive`), however long ago.
+
+The paging is ours rather than `huggingface_hub.HfApi.list_daily_papers`: that call
+fetches a single page and bypasses the shared session (retries, rate limits, the
+replay recordings of the tests and the demo).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from mltrends.config import Settings
 SOURCE = "hf-papers"
 STATE_RESOURCE = "daily_papers"
 SETTLE_DAYS = 2
+PAGE_SIZE = 100   # the API's largest `limit`
 
 SCHEMA = pa.schema([
     ("arxiv_id", pa.string()), ("title", pa.string()), ("summary", pa.string()),
@@ -33,12 +42,30 @@ SCHEMA = pa.schema([
 
 
 def fetch_day(session: requests.Session, settings: Settings, day: date) -> list[dict[str, Any]]:
-    """The daily-papers items of one day."""
+    """Every daily-papers item of one day, page after page until a short or empty page."""
     url = settings.hf_api_url.rstrip("/") + "/daily_papers"
-    data = http.get_json(session, url, params={"date": day.isoformat()})
-    if not isinstance(data, list):
-        raise http.SourceError(f"{url}?date={day}: expected a JSON list of items, got {type(data).__name__}")
-    return data
+    items: list[dict[str, Any]] = []
+    page = 0
+    while True:
+        params = {"date": day.isoformat(), "limit": PAGE_SIZE, "p": page}
+        data = http.get_json(session, url, params=params)
+        if not isinstance(data, list):
+            raise http.SourceError(f"{url}?date={day}&limit={PAGE_SIZE}&p={page}: expected a JSON list "
+                                   f"of items, got {type(data).__name__}")
+        items.extend(data)
+        if len(data) < PAGE_SIZE:
+            return items
+        page += 1
+
+
+def resume_day(con: duckdb.DuckDBPyConnection, first: date | None = None) -> date:
+    """The first day from `first` (default: the archive's end) whose daily papers are not all loaded."""
+    state = db.get_state(con, "hf", STATE_RESOURCE) or {"done": []}
+    done = set(state["done"])
+    day = first or db.series_break(con, "pwc_archive")
+    while day.isoformat() in done:
+        day += timedelta(days=1)
+    return day
 
 
 def fetch_paper(session: requests.Session, settings: Settings, arxiv_id: str) -> dict[str, Any] | None:

@@ -16,6 +16,11 @@ Records without a key ride along in the same single scan under a placeholder key
 are moved to `rejected_records` before commit. When a dump repeats a key, one record
 per key is kept (the first one for small files; with parallel reading, any one).
 
+Where the dumps are (Hub datasets, shard lists and globs, URLs, local files), how they
+get here and when they are unchanged lives in `mltrends.sources.pwc_archive`: a dump
+whose fingerprint matches the one stored with its last load is skipped. Parquet shards
+are read by one `read_parquet` over the list, which DuckDB scans in parallel.
+
 The catalogue API and the historic v1 API live in `mltrends.sources.pwc_api`
 (`ingest_api` is re-exported here for `mltrends refresh`).
 """
@@ -24,19 +29,17 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
-import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import duckdb
 
-from mltrends import console, db, http
+from mltrends import console, db
 from mltrends.config import Settings
+from mltrends.sources import pwc_archive
 from mltrends.sources.pwc_api import ingest_api  # noqa: F401  (the refresh step's entry point)
 
 SOURCE = "pwc-dump"
@@ -60,74 +63,44 @@ LINK_FIELDS = {
 }
 
 
-class DumpError(Exception):
-    """A dump that cannot be loaded: the message names the file and what is wrong."""
-
-    user_facing = True
+DumpError = pwc_archive.ArchiveError   # a dump that cannot be loaded (names it and the problem)
+STATE_PREFIX = "dump:"                 # load_state ("pwc", "dump:<kind>"): the loaded dump's fingerprint
 
 
 @dataclass(frozen=True)
 class DumpFile:
-    label: str          # what the user gave (path or URL)
-    path: Path          # the local file DuckDB reads
+    label: str          # what the user gave (path, URL, dataset, list or glob)
+    paths: tuple[Path, ...]   # the local files DuckDB reads (shards of one dump)
     kind: str           # 'json' | 'parquet'
     json_format: str    # 'array' | 'newline_delimited'
     compression: str    # 'gzip' | 'none'
 
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
 
 # ---------------------------------------------------------------- files and URLs
 
-@contextlib.contextmanager
-def local_copy(src: str, settings: Settings) -> Iterator[Path]:
-    """A local path for src: the file itself, or a URL streamed to a temporary file."""
-    if not src.startswith(("http://", "https://")):
-        path = Path(src)
-        if not path.is_file():
-            raise FileNotFoundError(f"dump {src} does not exist")
-        yield path
-        return
-    suffix = "".join(Path(urlsplit(src).path).suffixes[-2:]) or ".json"
-    Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="pwc-dump-", suffix=suffix, dir=settings.cache_dir)
-    os.close(fd)
-    try:
-        download(src, Path(name), settings)
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def download(url: str, dest: Path, settings: Settings) -> int:
-    """Stream url to dest through the shared session (retries, User-Agent); returns bytes."""
-    session = http.make_session(settings)
-    size = 0
-    try:
-        with session.get(url, stream=True, timeout=settings.http_timeout) as response:
-            if response.status_code != 200:
-                raise http.SourceError(f"GET {url}: HTTP {response.status_code}", url=url,
-                                       status=response.status_code)
-            with open(dest, "wb") as fh:
-                for chunk in response.iter_content(1 << 20):
-                    fh.write(chunk)
-                    size += len(chunk)
-            expected = response.headers.get("content-length")
-            if expected and expected.isdigit() and int(expected) != size and \
-                    not response.headers.get("content-encoding"):
-                raise DumpError(f"{url}: download truncated ({size} of {expected} bytes)")
-    except http.requests.RequestException as exc:
-        raise http.SourceError(f"GET {url}: {type(exc).__name__}: {exc}", url=url) from exc
-    return size
+def sniff_all(paths: list[Path], label: str) -> DumpFile:
+    """Sniff every shard of one dump; they must all be of one kind."""
+    dumps = [sniff(p, label if len(paths) == 1 else f"{label} ({p.name})") for p in paths]
+    kinds = {(d.kind, d.json_format, d.compression) for d in dumps}
+    if len(kinds) > 1:
+        raise DumpError(f"{label}: its files are of different kinds ({', '.join(sorted(map(str, kinds)))})")
+    first = dumps[0]
+    return DumpFile(label, tuple(paths), first.kind, first.json_format, first.compression)
 
 
 def sniff(path: Path, label: str) -> DumpFile:
     """Check the file's first bytes so that a wrong file fails with a clear message."""
-    name = label.lower().split("?")[0]
+    name = path.name.lower()
     with open(path, "rb") as fh:
         magic = fh.read(4)
     if name.endswith(".parquet"):
         if magic != b"PAR1":
             raise DumpError(f"{label}: not a Parquet file (it does not start with PAR1)")
-        return DumpFile(label, path, "parquet", "", "none")
+        return DumpFile(label, (path,), "parquet", "", "none")
     gz = magic[:2] == b"\x1f\x8b"
     if name.endswith(".gz") and not gz:
         raise DumpError(f"{label}: not gzip (named .gz but does not start with the gzip magic bytes)")
@@ -143,7 +116,7 @@ def sniff(path: Path, label: str) -> DumpFile:
     first = text[:1]
     if first not in (b"[", b"{"):
         raise DumpError(f"{label}: not JSON (starts with {text[:20]!r}; expected '[' or '{{')")
-    return DumpFile(label, path, "json", "array" if first == b"[" else "newline_delimited",
+    return DumpFile(label, (path,), "json", "array" if first == b"[" else "newline_delimited",
                     "gzip" if gz else "none")
 
 
@@ -151,14 +124,18 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _files(dump: DumpFile) -> str:
+    return "[" + ", ".join(_quote(str(p)) for p in dump.paths) + "]"
+
+
 def _json_source(dump: DumpFile, fields: dict[str, str]) -> str:
     columns = "{" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in fields.items()) + "}"
-    return (f"read_json({_quote(str(dump.path))}, format={_quote(dump.json_format)}, "
+    return (f"read_json({_files(dump)}, format={_quote(dump.json_format)}, "
             f"compression={_quote(dump.compression)}, columns={columns})")
 
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, dump: DumpFile, fields: dict[str, str]) -> str:
-    reader = f"read_parquet({_quote(str(dump.path))})"
+    reader = f"read_parquet({_files(dump)}, union_by_name = true)"
     try:
         described = con.execute(f"describe select * from {reader}").fetchall()
     except duckdb.Error as exc:
@@ -350,42 +327,64 @@ def _read_error(dump: DumpFile, exc: duckdb.Error) -> DumpError:
 
 def ingest_dump(con: duckdb.DuckDBPyConnection, settings: Settings, links: str | None = None,
                 papers: str | None = None, run_id: str | None = None,
-                abstracts: bool | None = None) -> dict[str, int]:
-    """Load the links and/or papers dump (path or URL; .json.gz, .json, .parquet) in one transaction.
+                abstracts: bool | None = None, force: bool = False) -> dict[str, int]:
+    """Load the links and/or papers dump in one transaction (locations: see `pwc_archive`).
 
-    Abstracts are 90% of the papers dump and no analysis reads them, so they are stored only
-    with abstracts=True (default: `[pwc] abstracts` of mltrends.toml, else False).
+    A dump unchanged since its last load (same files, same fingerprint) is skipped unless
+    force=True; the counts then hold `unchanged_dumps`. Abstracts are 90% of the papers dump
+    and no analysis reads them, so they are stored only with abstracts=True (default:
+    `[pwc] abstracts` of mltrends.toml, else False).
     """
     if abstracts is None:
         abstracts = settings.pwc.abstracts
     if not links and not papers:
         raise DumpError("give a links dump, a papers dump, or both")
-    counts: dict[str, int] = {}
     fetched_at = db.now_utc()
-    with contextlib.ExitStack() as stack:
-        files: dict[str, DumpFile] = {}
-        for kind, src in (("papers", papers), ("links", links)):
-            if src:
-                console.info(f"pwc dump: reading {kind} from {src}")
-                files[kind] = sniff(stack.enter_context(local_copy(str(src), settings)), str(src))
-        stack.enter_context(_load_settings(con, settings, abstracts))
+    wanted: dict[str, tuple[pwc_archive.Resolved, dict[str, Any]]] = {}
+    unchanged = 0
+    for kind, src in (("papers", papers), ("links", links)):
+        if not src:
+            continue
+        resolved = pwc_archive.resolve(str(src), settings)
+        state = {"location": str(src), "fingerprint": resolved.fingerprint,
+                 "abstracts": abstracts if kind == "papers" else None}
+        if not force and resolved.fingerprint is not None and \
+                db.get_state(con, "pwc", STATE_PREFIX + kind) == state:
+            console.info(f"pwc dump: {kind} at {src} is unchanged since it was loaded; not downloaded "
+                         "or loaded again")
+            unchanged += 1
+            continue
+        wanted[kind] = (resolved, state)
+    files: dict[str, DumpFile] = {}
+    for kind, (resolved, _) in wanted.items():
+        console.info(f"pwc dump: reading {kind} from {resolved.label} ({len(resolved.names)} file(s))")
+        files[kind] = sniff_all(resolved.fetch(), resolved.label)
+    counts: dict[str, int] = {"unchanged_dumps": unchanged} if unchanged else {}
+    if not files:
+        return counts
+    with _load_settings(con, settings, abstracts):
         stored = con.execute("select count(*) from pwc_papers where _source = ?",
                              [SOURCE]).fetchall()[0][0]
+        states = {kind: state for kind, (_, state) in wanted.items()}
         for staged in (False, True) if not stored else (True,):
             try:
-                counts = _load_all(con, files, fetched_at, run_id, staged, abstracts)
+                counts.update(_load_all(con, files, fetched_at, run_id, staged, abstracts, states))
                 break
             except duckdb.ConstraintException:
                 if staged:
                     raise
                 console.info("pwc dump: the papers dump repeats keys; loading it through a staging table")
+    pwc_archive.discard_downloads(resolved for resolved, _ in wanted.values())
     return counts
 
 
 def _load_all(con: duckdb.DuckDBPyConnection, files: dict[str, DumpFile], fetched_at: Any,
-              run_id: str | None, staged: bool, abstracts: bool) -> dict[str, int]:
+              run_id: str | None, staged: bool, abstracts: bool,
+              states: dict[str, dict[str, Any]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     with db.transaction(con):
+        for kind, state in states.items():
+            db.set_state(con, "pwc", STATE_PREFIX + kind, state)
         for kind, dump in files.items():
             try:
                 src = source_sql(con, dump, PAPER_FIELDS if kind == "papers" else LINK_FIELDS)

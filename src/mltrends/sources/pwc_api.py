@@ -6,6 +6,10 @@ part fits (a single day over the cap is fetched up to the cap and noted). Window
 calendar months to begin with; each loaded window is one transaction together with its
 cursor in `load_state`, so a rerun skips the windows already loaded (windows that
 ended less than SETTLE_DAYS ago are fetched again: the catalogue still adds to them).
+Like the catalogue's own CLI, every `papers/` answer must echo the window in
+`applied_filters` (`start_date`, `end_date`): a server that ignored the date filter would
+page through its whole catalogue under the window's name, so such an answer is refused.
+Pages are asked for in an explicit order (`order_by`) so they do not shift while paging.
 
 v1 (`paperswithcode.com/api/v1`, historic): `{count, next, results}` pages;
 `fetch_v1_papers` and `fetch_v1_repositories` yield its records, `ingest_v1` loads them.
@@ -166,6 +170,20 @@ def _payload(data: Any, url: str) -> tuple[list[dict[str, Any]], int | None]:
     return items, total if isinstance(total, int) else None
 
 
+def check_window_applied(data: dict[str, Any], window: tuple[date, date], url: str, page: int) -> None:
+    """Refuse an answer whose `applied_filters` does not echo the window asked for."""
+    where = f"{url}?start_date={window[0]}&end_date={window[1]}&page={page}"
+    echo = data.get("applied_filters")
+    if not isinstance(echo, dict):
+        raise http.SourceError(f"{where}: the answer has no applied_filters echo, so the date window "
+                               "cannot be confirmed; refused (nothing of this window was stored)", url=url)
+    got = tuple(str(echo.get(k) or "")[:10] or None for k in ("start_date", "end_date"))
+    if got != (window[0].isoformat(), window[1].isoformat()):
+        raise http.SourceError(f"{where}: the server did not apply the date window (applied_filters "
+                               f"start_date={got[0]}, end_date={got[1]}); refused (nothing of this "
+                               "window was stored)", url=url)
+
+
 def month_windows(since: date, until: date) -> list[tuple[date, date]]:
     out = []
     start = since
@@ -197,10 +215,14 @@ def fetch_window(session: requests.Session, settings: Settings, window: tuple[da
                  allow_split: bool = True) -> Iterator[dict[str, Any]]:
     """The papers of one window, page by page; raises _TooMany when it must be split."""
     url = settings.pwc_api_url.rstrip("/") + "/papers/"
+    order_by = settings.pwc.order_by
     for page in range(1, MAX_PAGES + 1):
         params = {"start_date": window[0].isoformat(), "end_date": window[1].isoformat(),
-                  "page": page, "page_size": PAGE_SIZE, "include_resources": "true"}
-        items, total = _payload(http.get_json(session, url, params=params), url)
+                  "page": page, "page_size": PAGE_SIZE, "include_resources": "true",
+                  "order_by": order_by}
+        data = http.get_json(session, url, params=params)
+        items, total = _payload(data, url)
+        check_window_applied(data, window, url, page)
         if page == 1 and total is not None and total > MAX_PAGES * PAGE_SIZE and allow_split:
             raise _TooMany(total)
         seen = (page - 1) * PAGE_SIZE + len(items)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -60,11 +59,11 @@ def _pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOption
     from mltrends.sources import pwc, pwc_api
 
     rows: dict[str, int] = {}
-    loaded = db.get_state(con, "pwc", "dumps-loaded")
-    if opts.dumps or (opts.dumps is None and not loaded):
+    if opts.dumps is not False:   # ingest_dump skips a dump unchanged upstream unless forced
         links = opts.links or settings.pwc_links_url
         papers = opts.papers or settings.pwc_papers_url
-        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers, run_id=run_id))
+        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers, run_id=run_id,
+                                    force=bool(opts.dumps)))
         db.set_state(con, "pwc", "dumps-loaded", {"links": links, "papers": papers,
                                                    "loaded_on": opts.today.isoformat()})
     since = opts.since or db.series_break(con, "pwc_archive")
@@ -77,7 +76,7 @@ def _hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions
         run_id: str | None) -> dict[str, int]:
     from mltrends.sources import hfpapers
 
-    since = opts.since or (opts.today - timedelta(days=14))
+    since = opts.since or hfpapers.resume_day(con)
     return hfpapers.ingest(con, settings, since=since, until=opts.today, run_id=run_id)
 
 
