@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +85,13 @@ class ReproduceSettings(Area):
     disk_mb: int = Field(8192, ge=64)        # one workspace: clone, venv, files it writes
 
 
+class HubSettings(Area):
+    since: date | None = None                       # first sweep only; None: a year ago
+    max_requests: int = Field(100, ge=1)            # per refresh (--budget-hub overrides)
+    page_size: int = Field(1000, ge=1, le=1000)     # models per request (the Hub's largest limit)
+    tracked_owners: dict[str, str] | None = None    # Hub namespace -> company; None: the bundled list
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="MLTRENDS_",
                                       env_nested_delimiter="__", validate_default=False)
@@ -106,6 +114,7 @@ class Settings(BaseSettings):
     pypistats_url: str = "https://pypistats.org/api"
     depsdev_url: str = "https://api.deps.dev"
     git_base_url: str = "https://github.com"
+    hub_url: str | None = None  # Hugging Face Hub; None: HF_ENDPOINT, else https://huggingface.co
     # HTTP behaviour
     http_timeout: float = Field(30.0, gt=0)
     http_retries: int = Field(5, ge=0)
@@ -123,6 +132,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
+    hub: HubSettings = HubSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A validated copy with the non-None overrides applied (CLI flags; an area as a dict)."""

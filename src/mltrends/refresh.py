@@ -29,6 +29,7 @@ class RefreshOptions:
     sources: tuple[str, ...] = ALL_SOURCES
     since: date | None = None
     budget_github: int | None = None
+    budget_hub: int | None = None
     no_report: bool = False
     dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None

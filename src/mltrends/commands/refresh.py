@@ -42,13 +42,15 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Fetch papers published since this date (default: incremental cursors).")
 @click.option("--budget-github", type=int, default=None, help="At most this many GitHub requests.")
+@click.option("--budget-hub", type=int, default=None,
+              help="At most this many Hugging Face Hub requests [default: [hub] max_requests, else 100].")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
 @click.option("--reproduce", is_flag=True, help="Also run the reproduction job on bundled repos.")
 @click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
 @pass_app
-def refresh(app: App, sources: str, since: object, budget_github: int | None, no_report: bool,
-            reload_dumps: bool, reproduce: bool, wait: bool) -> None:
+def refresh(app: App, sources: str, since: object, budget_github: int | None, budget_hub: int | None,
+            no_report: bool, reload_dumps: bool, reproduce: bool, wait: bool) -> None:
     """Refresh every source incrementally, rebuild, check claims, publish, report.
 
     Works in the working database (settings work_db) and publishes a consistent copy to
@@ -61,7 +63,7 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, no
     opts = refresh_mod.RefreshOptions(
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
         since=since.date() if since else None,  # type: ignore[attr-defined]
-        budget_github=budget_github, no_report=no_report,
+        budget_github=budget_github, budget_hub=budget_hub, no_report=no_report,
         dumps=True if reload_dumps else None, reproduce=reproduce, wait=wait,
     )
     try:

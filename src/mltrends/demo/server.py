@@ -48,6 +48,10 @@ def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalSer
     recordings = load_recordings([demo_dir / "http"]) if (demo_dir / "http").is_dir() else []
     replay = ReplayHandler(recordings)
     routes: dict[str, Handler] = {}
+    hub_file = demo_dir / "hub" / "models.json"
+    if hub_file.is_file():
+        from mltrends.demo.hub import HubStandIn, load_models
+        routes["/hub"] = HubStandIn(load_models(hub_file), strip_prefix="/hub")
     github = _github_handler(demo_dir)
     if github is not None:
         routes["/github-api"] = github
@@ -67,4 +71,5 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
         http_backoff_max=0.5,
         http_max_sleep=5.0,
         pypi={"min_interval": 0.0},
+        hub={"since": "2019-01-01", "page_size": 100},
     )

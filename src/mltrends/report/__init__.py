@@ -28,13 +28,14 @@ from mltrends.config import Settings
 from mltrends.report import html, markdown
 from mltrends.report.coverage import coverage, method
 from mltrends.report.data import ReportData
+from mltrends.report.hub import hub
 from mltrends.report.industry import industry, reproduction
 from mltrends.report.model import ChartItem, Context, Section
 from mltrends.report.research import headline, research
 
 __all__ = ["ReportError", "build_sections", "detect_synthetic", "mark_synthetic", "write_report"]
 
-SECTION_ORDER = ("headline", "research", "industry", "reproduction", "coverage", "method")
+SECTION_ORDER = ("headline", "research", "industry", "hub", "reproduction", "coverage", "method")
 OUTPUTS = {"index.html", "report.md", "manifest.json", "screenshot.png", "charts", "data"}
 SYNTHETIC_STATE = ("mltrends", "synthetic")
 _TEXT_MARKERS = (("pwc_papers", "title"), ("paper_implementations", "title"),
@@ -72,7 +73,7 @@ def detect_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
 def build_sections(con: duckdb.DuckDBPyConnection, demo: bool) -> list[Section]:
     """Every section, in the fixed order, from what the database holds."""
     ctx = Context(ReportData(con), demo)
-    builders = {"headline": headline, "research": research, "industry": industry,
+    builders = {"headline": headline, "research": research, "industry": industry, "hub": hub,
                 "reproduction": reproduction, "coverage": coverage, "method": method}
     return [builders[name](ctx) for name in SECTION_ORDER]
 

@@ -187,6 +187,12 @@ def reproduction(ctx: Context) -> Section:
     sec.charts.append(ChartItem("repro_runnable_rate", title, charts.points_with_intervals(
         runnable, title, ctx.subtitle("Share whose entrypoint smoke run passed, by claimed framework; bars: 95% interval"),
         "framework", "Claimed framework", "Runnable rate (%)"), runnable))
+    from mltrends.reproduce.summary import stage_table
+    stages = stage_table(ctx.data.con)
+    if stages:
+        sec.tables.append(Table("How far the sampled repositories got, beside published re-execution "
+                                "studies (other populations and definitions; see data/reexecution_studies.csv)",
+                                pd.DataFrame(stages)))
     outcomes = ctx.data.repro_failures()
     gpu = outcomes.groupby("gpu_use")["repos"].sum()
     on_gpu = int(gpu.sum() - gpu.get("no GPU present", 0))

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mltrends.reproduce import environment, sandbox, workspace
+from mltrends.reproduce import commands, environment, evidence, sandbox, workspace
 from mltrends.reproduce.gpu import NvmlSampler
 
 FRAMEWORK_OF = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax", "flax": "jax",
@@ -83,6 +83,8 @@ class _Recorder:
             "gpu_ids": gpus, "stages": [], "environment": None, "entrypoint": None,
             "devices": {}, "sandbox": cfg.mode, "executor": cfg.executor,
             "isolation": sandbox.isolation(cfg.mode, None)["label"],
+            "furthest_stage": "none", "model_built": None, "step_ran": None, "model": None,
+            "step_kinds": [], "gpu_nvml_confirmed": None, "commands": [], "command_source": None,
         }
 
     def stage(self, name: str, ok: bool | None, seconds: float, detail: str = "",
@@ -123,6 +125,7 @@ def read_traces(data: bytes) -> dict[str, Any]:
     order: list[str] = []
     devices: dict[str, Any] = {}
     imports: set[str] = set()
+    events: list[dict[str, Any]] = []
     for line in data.splitlines():
         try:
             item = json.loads(line)
@@ -135,6 +138,9 @@ def read_traces(data: bytes) -> dict[str, Any]:
             if fw and fw not in order:
                 order.append(fw)
             continue
+        if item.get("kind") == "event" and isinstance(item.get("event_record"), dict):
+            events.append(item["event_record"])
+            continue
         if item.get("kind") != "exit":
             continue
         for fw in item.get("frameworks") or []:
@@ -146,7 +152,7 @@ def read_traces(data: bytes) -> dict[str, Any]:
             key = str(item.get("pid")) if isinstance(item.get("pid"), int) else "?"
             if len(json.dumps(item["devices"])) <= 20000:
                 devices[key] = item["devices"]
-    return {"frameworks": order, "devices": devices, "n_imports": len(imports)}
+    return {"frameworks": order, "devices": devices, "n_imports": len(imports), "events": events}
 
 
 def gpu_touched(devices: dict[str, Any], nvml: dict[str, Any] | None) -> bool:
@@ -186,7 +192,10 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
                                   limits=cfg.limits(cfg.install_timeout),
                                   network=cfg.allow_network_install, find_links=cfg.find_links,
                                   expose=cfg.expose())
-    r.rec["environment"] = {"source": env.source, "python": env.python, "freeze": env.freeze}
+    manifest = environment.find_manifest(ws.repo)
+    r.rec["environment"] = {"source": env.source, "python": env.python, "freeze": env.freeze,
+                            "manifest": str(manifest.relative_to(ws.repo)) if manifest else None,
+                            "resolver_log": None if cfg.no_install else env.detail[-4000:]}
     r.stage("env", env.ok, env.seconds or time.monotonic() - t, env.detail, env.category)
     workspace.hand_over(ws, uid)
     view = ws.view(cfg.mode)
@@ -206,40 +215,110 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
               if summary else _describe(run))
     r.stage("imports", ok, run.seconds, detail, None if ok else _category(run, "import"))
 
-    argv, how = workspace.entrypoint(ws.repo, env.python, job.command)
-    r.rec["entrypoint"] = {"argv": argv, "how": how}
-    if argv is None:
-        r.stage("entrypoint", False, 0.0, how, "entrypoint")
+    plan = commands.plan(ws.repo, env.python, job.command)
+    if not plan:
+        r.rec["entrypoint"] = {"argv": None, "how": "no main.py, train.py or run.py found"}
+        r.stage("entrypoint", False, 0.0, "no main.py, train.py or run.py found", "entrypoint")
     trace_env = {**base_env, "PYTHONPATH": str(ws.tools)}
     nvml = NvmlSampler() if gpus else None
     try:
-        run = sandbox.run_sandboxed(argv, env=trace_env, limits=cfg.limits(cfg.timeout),
-                                    on_poll=nvml, evidence=True, **run_args)
+        attempts = _attempts(plan, cfg, ws, trace_env, run_args, nvml, top="gpu" if gpus else "step")
     finally:
         if nvml is not None:
             nvml.close()
-    traces = read_traces(run.evidence)
-    r.rec["runtime_frameworks"] = traces["frameworks"]
-    r.rec["runtime_primary"] = traces["frameworks"][0] if traces["frameworks"] else "none"
-    r.rec["devices"] = traces["devices"]
-    r.rec["output_truncated_bytes"] = run.truncated_bytes
-    r.rec["peak_rss_mb"] = round(run.peak_rss_mb, 1)
-    nvml_evidence = nvml.evidence() if nvml is not None else None
+    _record_best(r, attempts, gpus, nvml.evidence() if nvml is not None else None)
+
+
+def _attempts(plan: list[commands.Command], cfg: Config, ws: workspace.Workspace,
+              env: dict[str, str], run_args: dict[str, Any], nvml: NvmlSampler | None,
+              top: str) -> list[tuple[evidence.Attempt, dict[str, Any]]]:
+    """Run the planned commands within the per-repository budget (cfg.timeout)."""
+    deadline = time.monotonic() + cfg.timeout
+    done: list[tuple[evidence.Attempt, dict[str, Any]]] = []
+    for i, command in enumerate(plan):
+        got = evidence.best([a for a, _ in done])
+        reached = evidence.RANK[got.furthest()] if got else 0
+        if reached >= evidence.RANK[top]:
+            break
+        if command.help_only and reached >= evidence.RANK["entrypoint"]:
+            continue
+        left = deadline - time.monotonic()
+        if left < 1.0:
+            break
+        # leave a quarter of what is left for the commands after this one
+        wall = left if i == len(plan) - 1 else max(1.0, left * 0.75)
+        started_at = time.time()
+        run = sandbox.run_sandboxed(list(command.argv), env=env, limits=cfg.limits(wall),
+                                    on_poll=nvml, evidence=True, **run_args)
+        traces = read_traces(run.evidence)
+        events = traces["events"]
+        category = None if run.returncode == 0 and not run.timed_out else _category(
+            run, commands.categorize(run.output, run.returncode))
+        attempt = evidence.attempt_from(
+            events, argv=list(command.argv), source=command.source, returncode=run.returncode,
+            seconds=run.seconds, category=category, frameworks=traces["frameworks"],
+            started_at=started_at, detail=_describe(run))
+        done.append((attempt, {"devices": traces["devices"], "truncated": run.truncated_bytes,
+                               "peak_rss_mb": run.peak_rss_mb}))
+    return done
+
+
+def _record_best(r: _Recorder, done: list[tuple[evidence.Attempt, dict[str, Any]]],
+                 gpus: list[str], nvml_evidence: dict[str, Any] | None) -> None:
+    """The furthest-reaching attempt gives the record its stages; every attempt is kept."""
+    r.rec["commands"] = [a.to_json() for a, _ in done]
+    if not done:
+        r.stage("entrypoint", False, 0.0, "no time left in the budget for any command", "timeout")
+    attempt = evidence.best([a for a, _ in done])
+    extra = next(x for a, x in done if a is attempt)
+    seen = [fw for a, _ in done for fw in a.frameworks]
+    fw = attempt.frameworks or list(dict.fromkeys(seen))
+    r.rec["runtime_frameworks"] = fw
+    r.rec["runtime_primary"] = fw[0] if fw else "none"
+    r.rec["devices"] = extra["devices"]
     if nvml_evidence:
         r.rec["devices"]["nvml"] = nvml_evidence
-    ok = run.returncode == 0
-    r.stage("entrypoint", ok, run.seconds, _describe(run), None if ok else _category(run, "entrypoint"))
-
-    fw = traces["frameworks"]
+    r.rec["output_truncated_bytes"] = extra["truncated"]
+    r.rec["peak_rss_mb"] = round(extra["peak_rss_mb"], 1)
+    r.rec["entrypoint"] = {"argv": attempt.argv, "how": attempt.source}
+    r.rec["command_source"] = attempt.source
+    r.rec["failure_category"] = attempt.category
+    r.stage("entrypoint", attempt.started, attempt.seconds,
+            f"{attempt.source}: {' '.join(attempt.argv[1:])}\n{attempt.detail}",
+            None if attempt.started else attempt.category)
     r.stage("framework", bool(fw), 0.0, ", ".join(fw) or "no deep-learning framework imported")
     if not fw:
         return
+    main = evidence.main_model(attempt)
+    r.rec.update(model_built=attempt.model_built, step_ran=attempt.step_ran, model=main,
+                 step_kinds=sorted({s["kind"] for s in attempt.steps}))
+    built = json.dumps({"model": main, "created": [c["class"] for c in attempt.created]})
+    r.stage("model", attempt.model_built, attempt.seconds_to("model") or 0.0,
+            built if attempt.model_built else "no framework model object was created")
+    r.stage("step", attempt.step_ran, attempt.seconds_to("step") or 0.0,
+            json.dumps(attempt.steps) if attempt.step_ran else "no backward, optimizer step, "
+            "jitted call or forward ran")
     if not gpus:
         r.stage("gpu", None, 0.0, "no GPU present")
         return
-    touched = gpu_touched(traces["devices"], nvml_evidence)
+    framework_gpu = attempt.gpu_used or gpu_touched(extra["devices"], None)
+    touched = framework_gpu or gpu_touched(extra["devices"], nvml_evidence)
     r.rec["gpu_touched"] = touched
-    r.stage("gpu", touched, 0.0, json.dumps(traces["devices"])[:2000])
+    r.rec["gpu_nvml_confirmed"] = bool(nvml_evidence and nvml_evidence.get("nvml_process_seen")) \
+        if nvml_evidence else None
+    r.stage("gpu", touched, 0.0, json.dumps({"framework": framework_gpu, "devices": extra["devices"],
+                                             "memory_bytes": attempt.gpu_memory_bytes})[:2000])
+
+
+def furthest_stage(stages: list[dict[str, Any]]) -> str:
+    """The last stage of the ladder reached without a gap ('none' when even the clone failed)."""
+    ok = {s["stage"] for s in stages if s.get("ok")}
+    reached = "none"
+    for name in evidence.LADDER[1:]:
+        if name not in ok:
+            break
+        reached = name
+    return reached
 
 
 def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[str, Any]:
@@ -261,6 +340,7 @@ def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[
                 workspace.remove(ws)
             else:
                 r.rec["workspace"] = str(ws.root)
+    r.rec["furthest_stage"] = furthest_stage(r.rec["stages"])
     r.rec["seconds"] = round(time.monotonic() - started, 3)
     r.rec["job"] = asdict(job)
     return r.rec

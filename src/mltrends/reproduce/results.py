@@ -14,7 +14,7 @@ from mltrends.reproduce.workspace import slug
 
 JSON_FIELDS = ("url", "commit", "claimed_framework", "static_primary", "runtime_frameworks",
                "runtime_primary", "stage_reached", "failure_category", "gpu_touched", "repo",
-               "seconds", "isolation")
+               "seconds", "furthest_stage", "model_built", "step_ran", "command_source", "isolation")
 
 
 def record_dir(reports_dir: str | Path, run_id: str) -> Path:
@@ -49,6 +49,20 @@ def row(record: dict[str, Any]) -> dict[str, Any]:
         "isolation": record.get("isolation"),
         "seconds": record.get("seconds"), "paper_id": record.get("paper_id"),
         "record": json.dumps(record, default=str), "finished_at": db.now_utc(),
+        **stage_columns(record),
+    }
+
+
+def stage_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns of migration 013: the stage ladder and what the model was built with."""
+    model = record.get("model") or {}
+    return {
+        "furthest_stage": record.get("furthest_stage"), "model_built": record.get("model_built"),
+        "step_ran": record.get("step_ran"), "model_class": model.get("class"),
+        "model_params": model.get("params"), "model_device": model.get("device"),
+        "step_kinds": list(record.get("step_kinds") or []),
+        "command_source": record.get("command_source"),
+        "gpu_nvml_confirmed": record.get("gpu_nvml_confirmed"),
     }
 
 

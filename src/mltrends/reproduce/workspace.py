@@ -33,6 +33,7 @@ from mltrends.detect.limits import read_inside
 
 HERE = Path(__file__).resolve().parent
 TOOLS = {"sitecustomize.py": HERE / "tracer" / "sitecustomize.py",
+         "_mltrends_probes.py": HERE / "tracer" / "_mltrends_probes.py",
          "_check_imports.py": HERE / "_check_imports.py"}
 ENTRYPOINTS = ("main.py", "train.py", "run.py")
 SANDBOX_DIRS = ("repo", "home", "tmp")

@@ -121,3 +121,17 @@ if _FD.isdigit():
     _keep_pipe()
     sys.addaudithook(_hook)
     atexit.register(_at_exit)
+
+    # framework probes (what is built, what steps, where): events as JSON lines
+    def _event(event):
+        event["pid"] = os.getpid()
+        _emit("event", {"event_record": json.loads(json.dumps(event, default=str))})
+
+    try:
+        import _mltrends_probes
+    except Exception:  # the probes are evidence, never a reason to fail the run
+        _mltrends_probes = None
+    if _mltrends_probes is not None:
+        _event({"event": "start", "argv": sys.argv[:8]})
+        _mltrends_probes.install(_event)
+        atexit.register(_mltrends_probes.at_exit)
