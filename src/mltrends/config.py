@@ -83,6 +83,15 @@ class ReproduceSettings(Area):
     python: str | None = None                # a program: see _check_programs
     sandbox: Literal["auto", "bwrap", "launcher"] = "auto"  # auto: bubblewrap where it runs
     disk_mb: int = Field(8192, ge=64)        # one workspace: clone, venv, files it writes
+    refresh_sample: int = Field(20, ge=1)    # repos a `refresh --reproduce` samples from the marts
+    refresh_seed: int = 0
+
+
+class RetentionSettings(Area):
+    """Days to keep generated folders; 0 keeps them all. The database is never pruned."""
+
+    reports_days: int = Field(0, ge=0)             # <reports_dir>/YYYY-MM-DD/
+    reproduction_logs_days: int = Field(0, ge=0)   # <reports_dir>/reproductions/<run_id>/
 
 
 class HubSettings(Area):
@@ -98,7 +107,7 @@ class Settings(BaseSettings):
 
     # storage
     db: str = "data/mltrends.duckdb"
-    work_db: str = "data/work.duckdb"
+    work_db: str = ""  # empty: derived from db (publish.work_db_for), one per database
     cache_dir: str = "data/cache"
     reports_dir: str = "reports"
     models_dir: str = "data/models"
@@ -132,6 +141,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
+    retention: RetentionSettings = RetentionSettings()
     hub: HubSettings = HubSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:

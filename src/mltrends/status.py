@@ -25,7 +25,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
 def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -> dict[str, Any]:
     """Gather the status of the published database (and whether a refresh runs now)."""
     now = now or db.now_utc()
-    lock = publish.read_lock(publish.lock_path_for(settings.work_db))
+    lock = publish.read_lock(publish.lock_path_for(publish.work_db_for(settings)))
     running = None
     if lock and lock.get("pid"):
         try:

@@ -46,14 +46,15 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
               help="At most this many Hugging Face Hub requests [default: [hub] max_requests, else 100].")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
-@click.option("--reproduce", is_flag=True, help="Also run the reproduction job on bundled repos.")
+@click.option("--reproduce", is_flag=True,
+              help="Also run a stratified, seeded sample of paper implementations ([reproduce] refresh_sample, refresh_seed).")
 @click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
 @pass_app
 def refresh(app: App, sources: str, since: object, budget_github: int | None, budget_hub: int | None,
             no_report: bool, reload_dumps: bool, reproduce: bool, wait: bool) -> None:
     """Refresh every source incrementally, rebuild, check claims, publish, report.
 
-    Works in the working database (settings work_db) and publishes a consistent copy to
+    Works in the working file of --db (<name>.work.duckdb) and publishes a consistent copy to
     --db atomically at the end; readers of the published file are never disturbed.
     Exit status 0 when every step succeeded, 1 when some failed (the log says what to
     rerun), 2 when the refresh could not start (e.g. another one is running).
@@ -76,7 +77,7 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, bu
 
 
 @click.command()
-@click.option("--out", default=None, help="Report folder (default reports/<date>/ and reports/latest).")
+@click.option("--out", default=None, help="Report folder (default reports/demo/<date>/ and reports/demo/latest).")
 @click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @pass_app
@@ -84,22 +85,23 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
     """Run the whole pipeline offline on the bundled SYNTHETIC inputs, ending in a report.
 
     Serves the bundled recordings from 127.0.0.1 and runs exactly the path a scheduled
-    `mltrends refresh` takes. Writes data/demo.duckdb (not your --db) unless --db is given.
+    `mltrends refresh` takes. Always writes data/demo.duckdb, its working file and
+    reports/demo/ under the current folder, whatever --db, MLTRENDS_DB or the config say,
+    and refuses to replace a file there that is not a demo database.
     """
+    from mltrends import demo_guard
     from mltrends.demo.server import DEMO_DIR, demo_server, demo_settings
 
-    settings = app.settings
-    if settings.db == "data/mltrends.duckdb":
-        settings = settings.with_overrides(db="data/demo.duckdb", work_db="data/demo-work.duckdb")
-    if not keep:
-        for path in (settings.db, settings.work_db):
-            for suffix in ("", ".wal"):
-                Path(path + suffix).unlink(missing_ok=True)
+    settings = demo_guard.demo_paths(app.settings)
+    if app.settings.db != settings.db and not app.quiet:
+        console.info(f"demo: writes {settings.db}, never {app.settings.db}")
+    # checked again under the lock before anything is deleted
+    demo_guard.check_demo_files(settings.db, refresh_mod.publish.work_db_for(settings))
     with demo_server(DEMO_DIR) as server:
         demo_cfg = demo_settings(settings, server.url, DEMO_DIR)
         opts = refresh_mod.RefreshOptions(
             since=date(2025, 7, 1), no_report=no_report, dumps=True, reproduce=True,
-            reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True,
+            reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True, fresh=not keep,
         )
         result = refresh_mod.refresh(demo_cfg, opts)
     if not app.quiet:
@@ -134,9 +136,9 @@ def query(app: App, sql: str, fmt: str, max_rows: int) -> None:
     """
     import duckdb
 
-    from mltrends import db
+    from mltrends.readonly import connect_query
 
-    con = db.connect(app.settings.db, read_only=True)
+    con = connect_query(app.settings.db)
     try:
         cur = con.execute(sql)
         if cur.description is None:
@@ -168,17 +170,24 @@ def query(app: App, sql: str, fmt: str, max_rows: int) -> None:
 @click.command()
 @pass_app
 def shell(app: App) -> None:
-    """Open the DuckDB CLI on the published database, read-only (needs the `duckdb` CLI)."""
+    """Open the DuckDB CLI on the published database, read-only (needs the `duckdb` CLI).
+
+    External access, extension installs and the dot commands that touch files are off,
+    as in `mltrends query`.
+    """
+    from mltrends.readonly import NothingToRead, missing_message, shell_argv
+
     path = app.settings.db
-    if not Path(path).exists():
-        raise click.ClickException(f"{path} does not exist yet: run `mltrends refresh` or `make demo`")
+    if not Path(path).is_file():
+        raise NothingToRead(missing_message(path))
     beside = Path(sys.executable).with_name("duckdb")  # the duckdb-cli package in this venv
     exe = shutil.which("duckdb") or (str(beside) if beside.exists() else None)
     if exe is None:
         raise click.ClickException(
             "the DuckDB CLI is not installed; install it (https://duckdb.org/docs/installation) "
             f"or query with: mltrends --db {path} query \"SQL\"")
-    os.execv(exe, [exe, "-readonly", path])
+    argv = shell_argv(exe, path)
+    os.execv(argv[0], argv)
 
 
 COMMANDS += [refresh, demo, status, query, shell]

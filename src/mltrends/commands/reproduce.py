@@ -128,21 +128,24 @@ def reproduce(app: App, sample: int | str | None, half_width: float, quarters: i
     """
     from mltrends import reproduce as job
 
-    con = app.connect()
-    try:
-        if summary:
+    if summary:
+        con = app.connect()
+        try:
             click.echo(job.format_summary(job.summarize(con, run_id)))
-            return
+        finally:
+            con.close()
+        return
 
-        def show(record: dict) -> None:
-            if as_json:
-                from mltrends.reproduce.results import json_line
-                click.echo(json_line(record))
+    def show(record: dict) -> None:
+        if as_json:
+            from mltrends.reproduce.results import json_line
+            click.echo(json_line(record))
 
-        given = {k: v for k, v in flags.items() if v is not None}
-        if find_links:
-            given["find_links"] = (*app.settings.reproduce.find_links, *find_links)
-        settings = app.settings.with_overrides(reproduce=given)
+    given = {k: v for k, v in flags.items() if v is not None}
+    if find_links:
+        given["find_links"] = (*app.settings.reproduce.find_links, *find_links)
+    settings = app.settings.with_overrides(reproduce=given)
+    with app.writing("reproduce") as con:
         jobs = None
         if sample == "auto":
             from mltrends.reproduce import power
@@ -165,8 +168,6 @@ def reproduce(app: App, sample: int | str | None, half_width: float, quarters: i
         if not as_json:
             click.echo(job.format_summary(job.summarize(con, run.run_id),
                                           half_width if jobs is not None else None))
-    finally:
-        con.close()
 
 
 COMMANDS.append(reproduce)

@@ -28,6 +28,8 @@ from mltrends.sources.hub_models.records import SOURCE, load_records, record, ut
 STATE_RESOURCE = "models-by-created"
 TABLES = ("hub_models", "hub_model_snapshots", "hub_owners", "rejected_records")
 DEFAULT_SINCE_DAYS = 365
+
+
 class IngestResult(dict):
     """Rows written per table, plus how the run went (requests, why it stopped)."""
 
