@@ -108,6 +108,13 @@ def test_sections_in_order_with_toc_and_summary(written):
                         "Data coverage and freshness", "Method and caveats"]
 
 
+def test_reproduction_section_says_which_isolation_each_run_had(written):
+    section = written["md"].split("Reproduction results", 2)[-1].split("## 5.")[0]
+    assert "Isolation the reproduced code ran under" in section
+    assert "bubblewrap, a dedicated uid, seccomp, memory watchdog (synthetic)" in section
+    assert "fallback launcher (root), a dedicated uid, memory watchdog (synthetic)" in section
+
+
 def test_titles_state_findings_from_the_data(written):
     framework, share, quarter = written["expected"]
     title = f"PyTorch implements {share * 100:.0f}% of papers with code in {quarter}"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mltrends.reproduce import commands, evidence, power, published, results, summary
+from mltrends.reproduce.pipeline import read_traces
 
 TRACER = Path(__file__).resolve().parents[1] / "src" / "mltrends" / "reproduce" / "tracer"
 PY = "/venv/bin/python"
@@ -76,15 +77,22 @@ def test_categorize(output, code, category):
 
 
 def _traced(tmp_path: Path, code: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
-    trace = tmp_path / "trace"
-    trace.mkdir()
     script = tmp_path / "script.py"
     script.write_text(code)
+    read, write = os.pipe()  # the tracer's evidence comes through an inherited pipe
     env = {"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONPATH": str(TRACER),
-           "MLTRENDS_TRACE_DIR": str(trace), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
-    return done, evidence.read_events(trace)
+           "MLTRENDS_TRACE_FD": str(write), "HOME": str(tmp_path)}
+    try:
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                pass_fds=[write])
+    finally:
+        os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        data = fh.read()
+    out, err = proc.communicate(timeout=120)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return done, read_traces(data)["events"]
 
 
 def test_probes_record_model_steps_and_device_in_a_real_process(tmp_path):

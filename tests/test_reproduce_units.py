@@ -196,16 +196,16 @@ def test_userns_mode_cuts_network_and_writes(tmp_path):
 
 
 def test_refuses_without_a_sandbox(monkeypatch, con, settings):
-    monkeypatch.setattr(sandbox, "available_mode", lambda: "none")
+    monkeypatch.setattr(sandbox, "available_mode", lambda preference="auto": "none")
     with pytest.raises(sandbox.SandboxUnavailable, match="--allow-unsandboxed"):
         job.run(con, settings, jobs=[Job("a/b", url="file:///nowhere")])
     assert sandbox.choose_mode(True) == "none"
 
 
 def test_not_root_path():
-    """As an unprivileged user: the job picks `userns` or refuses; never runs unsandboxed."""
+    """As an unprivileged user: the job picks bwrap or `userns` or refuses; never runs unsandboxed."""
     if os.geteuid() != 0:
-        assert sandbox.available_mode() in ("userns", "none")
+        assert sandbox.available_mode() in ("bwrap", "userns", "none")
         return
     exe = Path(sys.executable).resolve()
     for parent in exe.parents:
@@ -218,7 +218,7 @@ def test_not_root_path():
     done = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
                            sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")})
-    assert done.stdout.split()[0] in ("userns", "none")
+    assert done.stdout.split()[0] in ("bwrap", "userns", "none")
     assert ("refused" in done.stdout) == (done.stdout.split()[0] == "none")
 
 
@@ -254,7 +254,7 @@ def test_demo_repos(con, settings):
 
 
 def test_unsandboxed_only_when_allowed(monkeypatch, con, settings, tmp_path):
-    monkeypatch.setattr(sandbox, "available_mode", lambda: "none")
+    monkeypatch.setattr(sandbox, "available_mode", lambda preference="auto": "none")
     repo = tmp_path / "plain"
     repo.mkdir()
     (repo / "run.py").write_text("import os, time\nprint('home', os.environ['HOME'])\n")

@@ -80,7 +80,9 @@ class ReproduceSettings(Area):
     find_links: tuple[str, ...] = ()         # local wheel folders for installs
     work_dir: str | None = None
     keep_workspaces: bool = False
-    python: str | None = None
+    python: str | None = None                # a program: see _check_programs
+    sandbox: Literal["auto", "bwrap", "launcher"] = "auto"  # auto: bubblewrap where it runs
+    disk_mb: int = Field(8192, ge=64)        # one workspace: clone, venv, files it writes
     refresh_sample: int = Field(20, ge=1)    # repos a `refresh --reproduce` samples from the marts
     refresh_seed: int = 0
 
@@ -220,6 +222,25 @@ def _file_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
 
 
+# settings that name a program mltrends runs (as root, under the reproduction job)
+PROGRAM_SETTINGS = (("reproduce", "python"),)
+
+
+def _check_programs(path: Path, values: Mapping[str, Any]) -> None:
+    """A config file may name a program only when the running user owns it and nobody
+    else can write it (a mltrends.toml dropped in the current directory must not choose
+    what runs); the command line and the environment are the running user's own."""
+    named = [f"[{area}] {key}" for area, key in PROGRAM_SETTINGS
+             if isinstance(values.get(area), Mapping) and values[area].get(key)]
+    if not named:
+        return
+    info = path.stat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise ConfigError(f"{path}: {', '.join(named)} names a program, and the file is not owned "
+                          "by the running user or is writable by others; pass it on the command "
+                          "line instead")
+
+
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -231,6 +252,7 @@ def load_settings(
     path = Path(config_file or env.get(CONFIG_FILE_ENV) or DEFAULT_CONFIG_FILE)
     if path.exists():
         values = _file_values(path)
+        _check_programs(path, values)
         if "github_token" in values:
             raise ConfigError(f"{path}: github_token comes from the environment (GITHUB_TOKEN) only")
         _validate(values, str(path))  # name the file when it is the file that is wrong

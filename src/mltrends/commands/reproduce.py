@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+
 import click
+import duckdb
 
 from mltrends import db
 from mltrends.commands import App, pass_app
@@ -10,6 +18,40 @@ from mltrends.commands import App, pass_app
 COMMANDS: list[click.Command] = []
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C: sandboxes killed, run row closed as interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Close as interrupted the `reproduce` rows still `running` from a process that was
+    killed (SIGKILL leaves no chance to close them; DuckDB lets one process write, so a
+    running row from another pid is dead)."""
+    rows = con.execute("select run_id, args from runs where command = 'reproduce' "
+                       "and status = 'running'").fetchall()
+    stale = []
+    for run_id, args in rows:
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            if json.loads(args or "{}").get("pid") == os.getpid():
+                continue
+        stale.append(run_id)
+    for run_id in stale:
+        con.execute("update runs set status = 'interrupted', finished_at = ?, "
+                    "error = 'the process ended without closing the run (killed)' "
+                    "where run_id = ?", [db.now_utc(), run_id])
+    return len(stale)
 def _sample_size(value: str | None) -> int | str | None:
     if value is None or value == "auto":
         return value
@@ -40,6 +82,12 @@ def _sample_size(value: str | None) -> int | str | None:
               help="Local wheel folder for installs (repeatable; adds to [reproduce] find_links).")
 @click.option("--allow-unsandboxed", is_flag=True, default=None,
               help="Run repository code without isolation when no sandbox can be made.")
+@click.option("--sandbox", type=click.Choice(["auto", "bwrap", "launcher"]),
+              help="bubblewrap, or the fallback launcher [default: auto, bubblewrap where it runs].")
+@click.option("--python", metavar="PATH",
+              help="Interpreter of the shared base environment [default: this one].")
+@click.option("--disk-mb", type=click.IntRange(min=64),
+              help="Size cap of one repository's workspace (clone, venv, files) [default: 8192].")
 @click.option("--executor", type=click.Choice(["local", "ray"]), help="[default: [reproduce] executor, local]")
 @click.option("--workers", type=click.IntRange(min=1),
               help="Parallel repos (local executor; one GPU each when GPUs exist) [default: 1].")
@@ -109,8 +157,9 @@ def reproduce(app: App, sample: int | str | None, half_width: float, quarters: i
                                        "(ingest PwC and build first)")
             jobs, sample = plan.jobs, None
         args = {"sample": sample, "seed": seed, "repos": repos_file, "local": local_dir, **given,
-                "half_width": half_width if jobs is not None else None}
-        with db.recorded_run(con, "reproduce", args) as run:
+                "half_width": half_width if jobs is not None else None, "pid": os.getpid()}
+        close_abandoned_runs(con)
+        with db.recorded_run(con, "reproduce", args) as run, _sigterm_interrupts():
             rows = job.run(con, settings, sample=sample, seed=seed, repos_file=repos_file,
                            local_repos_dir=local_dir, jobs=jobs, run_id=run.run_id,
                            on_record=show)

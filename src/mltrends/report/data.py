@@ -243,6 +243,13 @@ class ReportData:
             "else 'no GPU present' end as gpu_use "
             f"from {self._LATEST_REPRO} group by all order by repos desc")
 
+    def repro_isolation(self) -> pd.DataFrame:
+        if not self._need("reproductions"):
+            return pd.DataFrame()
+        return self.frame(
+            "select coalesce(isolation, sandbox, 'unknown') as isolation, count(*) as repos "
+            f"from {self._LATEST_REPRO} group by all order by repos desc, isolation")
+
     def corrected_share(self) -> pd.DataFrame:
         if not self._need("corrected_framework_share"):
             return pd.DataFrame()

@@ -205,6 +205,9 @@ def reproduction(ctx: Context) -> Section:
     sec.charts.append(ChartItem("repro_outcomes", title, charts.count_bars(
         outcomes, title, ctx.subtitle("Where each run stopped, split by GPU use"),
         "outcome", "Outcome", "repos", "Repos", "gpu_use"), outcomes))
+    isolation = ctx.data.repro_isolation()
+    sec.tables.append(Table("Isolation the reproduced code ran under", pd.DataFrame(
+        [{"Isolation": r.isolation, "Repos": count(r.repos)} for r in isolation.itertuples()])))
     corrected = ctx.data.corrected_share()
     if corrected.empty:
         sec.missing.append("No label correction yet (table corrected_framework_share is empty: "

@@ -21,6 +21,7 @@ from mltrends.reproduce.gpu import NvmlSampler
 FRAMEWORK_OF = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax", "flax": "jax",
                 "keras": "keras", "tf_keras": "keras", "mxnet": "mxnet", "paddle": "paddle",
                 "mindspore": "mindspore"}  # the tracer's own copy lives in tracer/sitecustomize.py
+KNOWN_FRAMEWORKS = frozenset(FRAMEWORK_OF.values())
 STAGE_NUMBER = {"imports": 1, "entrypoint": 2, "framework": 3, "gpu": 4}
 
 
@@ -48,6 +49,7 @@ class Config:
     install_timeout: float = 600.0
     clone_timeout: float = 120.0
     memory_mb: int = 4096
+    disk_mb: int = 8192
     nproc: int = 256
     find_links: tuple[str, ...] = ()
     keep_workspaces: bool = False
@@ -55,12 +57,14 @@ class Config:
     extra_expose: tuple[str, ...] = field(default_factory=tuple)
 
     def limits(self, wall: float) -> sandbox.Limits:
-        return sandbox.Limits(wall_seconds=wall, memory_mb=self.memory_mb, nproc=self.nproc)
+        return sandbox.Limits(wall_seconds=wall, memory_mb=self.memory_mb, nproc=self.nproc,
+                              disk_mb=self.disk_mb)
 
     def expose(self) -> tuple[str, ...]:
         """Paths the sandbox uid must reach: the interpreter and the base environment."""
         paths = {str(Path(sys.base_prefix).resolve()), str(Path(sys.prefix).resolve()),
-                 str(Path(self.python).resolve().parent.parent)}
+                 str(Path(self.python).resolve().parent.parent), sys.prefix,
+                 str(Path(self.python).absolute().parent.parent)}
         return tuple(sorted(paths | set(self.extra_expose)))
 
 
@@ -78,6 +82,7 @@ class _Recorder:
             "failure_category": None, "gpu_present": bool(gpus), "gpu_touched": None,
             "gpu_ids": gpus, "stages": [], "environment": None, "entrypoint": None,
             "devices": {}, "sandbox": cfg.mode, "executor": cfg.executor,
+            "isolation": sandbox.isolation(cfg.mode, None)["label"],
             "furthest_stage": "none", "model_built": None, "step_ran": None, "model": None,
             "step_kinds": [], "gpu_nvml_confirmed": None, "commands": [], "command_source": None,
         }
@@ -110,33 +115,44 @@ def _describe(run: sandbox.RunResult) -> str:
     return f"{why}\n{run.output}"
 
 
-def read_traces(trace_dir: Path) -> dict[str, Any]:
-    """Merge the tracer's files: frameworks in first-import order, device evidence per pid."""
+def read_traces(data: bytes) -> dict[str, Any]:
+    """Merge the tracer's pipe: frameworks in first-import order, device evidence per pid.
+
+    The bytes come from the repository's process, so each line is checked: only known
+    module and framework names count, and a line that is not a well-formed record is
+    skipped.
+    """
     order: list[str] = []
-    marks = trace_dir / "frameworks.jsonl"
-    if marks.exists():
-        for line in marks.read_text(errors="replace").splitlines():
-            try:
-                module = json.loads(line)["module"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            fw = FRAMEWORK_OF.get(module)
-            if fw and fw not in order:
-                order.append(fw)
     devices: dict[str, Any] = {}
     imports: set[str] = set()
-    for path in sorted(trace_dir.glob("trace-*.json")):
+    events: list[dict[str, Any]] = []
+    for line in data.splitlines():
         try:
-            data = json.loads(path.read_text(errors="replace"))
+            item = json.loads(line)
         except ValueError:
             continue
-        for fw in data.get("frameworks", []):
-            if fw not in order:
+        if not isinstance(item, dict):
+            continue
+        if item.get("kind") == "import":
+            fw = FRAMEWORK_OF.get(item.get("module")) if isinstance(item.get("module"), str) else None
+            if fw and fw not in order:
                 order.append(fw)
-        imports.update(data.get("imports", []))
-        if data.get("devices"):
-            devices[str(data.get("pid"))] = data["devices"]
-    return {"frameworks": order, "devices": devices, "n_imports": len(imports)}
+            continue
+        if item.get("kind") == "event" and isinstance(item.get("event_record"), dict):
+            events.append(item["event_record"])
+            continue
+        if item.get("kind") != "exit":
+            continue
+        for fw in item.get("frameworks") or []:
+            if fw in KNOWN_FRAMEWORKS and fw not in order:
+                order.append(fw)
+        if isinstance(item.get("imports"), list):
+            imports.update(m for m in item["imports"] if isinstance(m, str))
+        if isinstance(item.get("devices"), dict) and item["devices"]:
+            key = str(item.get("pid")) if isinstance(item.get("pid"), int) else "?"
+            if len(json.dumps(item["devices"])) <= 20000:
+                devices[key] = item["devices"]
+    return {"frameworks": order, "devices": devices, "n_imports": len(imports), "events": events}
 
 
 def gpu_touched(devices: dict[str, Any], nvml: dict[str, Any] | None) -> bool:
@@ -158,7 +174,8 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
         if job.path:
             commit = workspace.copy_local(Path(job.path), ws.repo)
         else:
-            commit = workspace.clone(job.url or "", ws.repo, job.commit, cfg.clone_timeout)
+            commit = workspace.clone(job.url or "", ws.repo, job.commit, cfg.clone_timeout,
+                                     max_mb=cfg.disk_mb)
     except (workspace.CloneError, OSError) as exc:
         r.stage("clone", False, time.monotonic() - t, str(exc), "clone")
     r.rec["commit"] = commit
@@ -181,11 +198,13 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
                             "resolver_log": None if cfg.no_install else env.detail[-4000:]}
     r.stage("env", env.ok, env.seconds or time.monotonic() - t, env.detail, env.category)
     workspace.hand_over(ws, uid)
-    base_env = sandbox.scrubbed_env({}, [str(Path(env.python).parent)], str(ws.home), str(ws.tmp))
+    view = ws.view(cfg.mode)
+    base_env = sandbox.scrubbed_env({}, [str(Path(env.python).parent)], view["home"], view["tmp"])
     if gpus:
         base_env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
-    run_args = {"cwd": str(ws.repo), "writable": ws.writable, "mode": cfg.mode, "uid": uid,
-                "expose": cfg.expose()}
+    run_args = {"cwd": str(ws.repo), "writable": view["writable"], "mode": cfg.mode, "uid": uid,
+                "expose": cfg.expose(), "readonly": view["readonly"], "gpus": bool(gpus),
+                "disk_watch": None if ws.size_limited else str(ws.root)}
 
     run = sandbox.run_sandboxed([env.python, str(ws.tools / "_check_imports.py"), str(ws.repo)],
                                 env=base_env, limits=cfg.limits(cfg.import_timeout), **run_args)
@@ -200,7 +219,7 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
     if not plan:
         r.rec["entrypoint"] = {"argv": None, "how": "no main.py, train.py or run.py found"}
         r.stage("entrypoint", False, 0.0, "no main.py, train.py or run.py found", "entrypoint")
-    trace_env = {**base_env, "PYTHONPATH": str(ws.tools), "MLTRENDS_TRACE_DIR": str(ws.trace)}
+    trace_env = {**base_env, "PYTHONPATH": str(ws.tools)}
     nvml = NvmlSampler() if gpus else None
     try:
         attempts = _attempts(plan, cfg, ws, trace_env, run_args, nvml, top="gpu" if gpus else "step")
@@ -230,11 +249,9 @@ def _attempts(plan: list[commands.Command], cfg: Config, ws: workspace.Workspace
         wall = left if i == len(plan) - 1 else max(1.0, left * 0.75)
         started_at = time.time()
         run = sandbox.run_sandboxed(list(command.argv), env=env, limits=cfg.limits(wall),
-                                    on_poll=nvml, **run_args)
-        traces = read_traces(ws.trace)
-        events = evidence.read_events(ws.trace)
-        for leftover in ws.trace.iterdir():  # the next command starts with an empty trace
-            leftover.unlink(missing_ok=True)
+                                    on_poll=nvml, evidence=True, **run_args)
+        traces = read_traces(run.evidence)
+        events = traces["events"]
         category = None if run.returncode == 0 and not run.timed_out else _category(
             run, commands.categorize(run.output, run.returncode))
         attempt = evidence.attempt_from(
@@ -309,9 +326,11 @@ def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[
     gpus = list(gpus or [])
     started = time.monotonic()
     r = _Recorder(job, cfg, gpus)
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "__", job.repo)
+    slug = workspace.slug(job.repo)
     with sandbox.sandbox_uid(cfg.mode) as uid:
-        ws = workspace.create(Path(cfg.work_root), slug)
+        r.rec["isolation"] = sandbox.isolation(cfg.mode, uid)["label"]
+        r.rec["sandbox_uid"] = uid
+        ws = workspace.create(Path(cfg.work_root), slug, cfg.disk_mb if uid is not None else None)
         try:
             _stages(job, cfg, r, ws, uid, gpus)
         except _Stop:

@@ -27,7 +27,8 @@ LADDER_ROWS = (("env", "S0 environment built"), ("imports", "S1 imports resolve"
 LEGACY = {1: "imports", 2: "entrypoint", 3: "framework", 4: "framework"}  # stage_reached
 COMPLETED = "completed (best command exited 0)"
 COLUMNS = ("repo", "claimed_framework", "static_primary", "runtime_frameworks", "stage_reached",
-           "failure_category", "gpu_present", "gpu_touched", "furthest_stage", "command_source")
+           "failure_category", "gpu_present", "gpu_touched", "furthest_stage", "command_source",
+           "isolation", "sandbox")
 
 
 def _rate(label: str, k: int, m: int) -> dict[str, Any]:
@@ -119,6 +120,7 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
     n = len(rows)
     stages = stage_rates(rows)
     failures = Counter(r["failure_category"] or "none" for r in rows)
+    isolation = Counter(r["isolation"] or r["sandbox"] or "unknown" for r in rows)
     observed = [r for r in rows if r["runtime_frameworks"]]
     matrices = {}
     for source in ("claimed_framework", "static_primary"):
@@ -132,6 +134,7 @@ def summarize(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict
             "ci_low": low, "ci_high": high,
         }
     return {"run_id": run_id, "repos": n, "stages": stages, "failures": dict(failures),
+            "isolation": dict(isolation),
             "gpu_present": any(r["gpu_present"] for r in rows), "confusion": matrices,
             "label_accuracy": label_accuracy_by_claim(rows),
             "published": [asdict(p) for p in published.load()]}
@@ -199,6 +202,7 @@ def format_summary(summary: dict[str, Any], target_half_width: float | None = No
     out += _published_lines(summary)
     out += _accuracy_lines(summary, target_half_width)
     out += ["", "Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["failures"].items()))]
+    out += ["Isolation: " + "; ".join(f"{k}: {v} repos" for k, v in sorted(summary["isolation"].items()))]
     for source, title in (("claimed", "claimed label (PwC)"), ("static", "static detection")):
         m = summary["confusion"][source]
         out += ["", f"Confusion matrix, {title} vs runtime framework "
