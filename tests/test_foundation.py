@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import duckdb
@@ -184,3 +185,31 @@ def test_fault_drift_changes_only_the_first_record():
     assert drift(doc, "type")["results"][0]["id"] == {"unexpected": "a"}
     assert "field_added_by_api_update" in drift(doc, "extra")["results"][0]
     assert doc["results"][0] == {"id": "a", "x": 1}   # the original is untouched
+
+
+def test_an_edited_applied_migration_is_refused_with_the_fix(tmp_path, monkeypatch):
+    sql = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), sql)
+    monkeypatch.setenv("MLTRENDS_SQL_DIR", str(sql))
+    path = tmp_path / "db.duckdb"
+    db.connect(path).close()
+    first = sorted((sql / "schema").glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- an edit after it was applied\n")
+    with pytest.raises(db.SchemaError, match=f"{first.name} was edited.*new sql/schema/NNN"):
+        db.connect(path)
+    assert db.connect(tmp_path / "fresh.duckdb") is not None   # a new database takes the new text
+
+
+def test_macros_are_reapplied_on_every_connect(tmp_path, monkeypatch):
+    sql = tmp_path / "sql"
+    shutil.copytree(db.sql_dir(), sql)
+    monkeypatch.setenv("MLTRENDS_SQL_DIR", str(sql))
+    path = tmp_path / "db.duckdb"
+    con = db.connect(path)
+    assert con.execute("select wilson_low(0, 10)").fetchall() == [(0.0,)]
+    con.close()
+    stats = sql / "macros" / "stats.sql"
+    stats.write_text(stats.read_text() + "\ncreate or replace macro wilson_low(k, n) as 42;\n")
+    con = db.connect(path)
+    assert con.execute("select wilson_low(0, 10)").fetchall() == [(42,)]
+    con.close()

@@ -60,7 +60,9 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply each sql/schema/NNN_*.sql once, recording it in _migrations.
 
     A database that records a migration this code does not know came from a newer
-    mltrends: refuse it rather than write into a schema we do not understand.
+    mltrends: refuse it rather than write into a schema we do not understand. A migration
+    whose text changed after this database applied it is refused too: the database would
+    keep the old schema while a new one gets the new.
     """
     con.execute(
         "create table if not exists _migrations ("
@@ -69,8 +71,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     files = migration_files()
     known = {f.name for f in files}
-    applied = {row[0] for row in con.execute("select name from _migrations").fetchall()}
-    unknown = sorted(applied - known)
+    applied = dict(con.execute("select name, checksum from _migrations").fetchall())
+    unknown = sorted(set(applied) - known)
     if unknown:
         raise SchemaError(
             f"this database was written by a newer mltrends (unknown migrations: {', '.join(unknown)}); "
@@ -78,10 +80,16 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
         )
     done = []
     for f in files:
-        if f.name in applied:
-            continue
         text = f.read_text(encoding="utf-8")
         checksum = hashlib.sha256(text.encode()).hexdigest()[:16]
+        if f.name in applied:
+            if applied[f.name] != checksum:
+                raise SchemaError(
+                    f"migration {f.name} was edited after this database applied it (checksum "
+                    f"{applied[f.name]} applied, {checksum} now): restore {f.name} and put the change "
+                    "in a new sql/schema/NNN_*.sql (macros belong in sql/macros/, re-applied on "
+                    "every build)")
+            continue
         con.execute("begin transaction")
         try:
             con.execute(text)

@@ -264,6 +264,20 @@ def run_data_tests(con: duckdb.DuckDBPyConnection, models: Iterable[Model]) -> l
     return failures
 
 
+def create_views(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> int:
+    """(Re)create the macros and every staging view: what detection, classification and
+    the reproduction sample read, before any mart is built."""
+    root = root or db.sql_dir()
+    db.apply_macros(con, root)
+    views = [m for m in load_models(root) if m.kind == "view"]
+    for m in views:
+        try:
+            con.execute(f"create or replace view {m.name} as\n{m.sql}")
+        except duckdb.Error as exc:
+            raise BuildError(f"model {m.name} ({m.path.name}) failed: {exc}") from exc
+    return len(views)
+
+
 def build(con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None = None,
           root: Path | None = None) -> dict[str, int]:
     """Load reference figures, create staging views and marts, run the data tests.

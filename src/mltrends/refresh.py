@@ -67,6 +67,13 @@ class RefreshResult:
         return [s.name for s in self.steps if s.status == "failed"]
 
 
+def _step_staging(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                  run_id: str | None) -> dict[str, int]:
+    from mltrends import models
+    models.create_views(con)  # detection, classification and sampling read these, not raw tables
+    return {}
+
+
 def _step_detect(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
                 run_id: str | None) -> dict[str, int]:
     from mltrends import detect
@@ -114,6 +121,7 @@ class Step:
 
 STEPS = (
     *(Step(s.name, s.step, s.rerun, s.needs, source=s.name) for s in registry.SOURCES),
+    Step("staging", _step_staging, "mltrends build"),
     Step("detect", _step_detect, "mltrends detect --ingested"),
     Step("classify", _step_classify, "mltrends classify predict"),
     Step("reproduce", _step_reproduce, "mltrends reproduce --sample N --no-install"),

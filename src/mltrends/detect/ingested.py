@@ -73,14 +73,17 @@ def detect_ingested(con: duckdb.DuckDBPyConnection, settings: Settings,
     """
     clones_dir = clones_dir or settings.detect.clones_dir
     clones = checkouts(clones_dir) if clones_dir else {}
+    from mltrends import models
+
+    models.create_views(con)  # read this run's staging views, never the raw tables
     files: dict[str, dict[str, str]] = defaultdict(dict)
     for repo, path, content in con.execute(
-            "select repo, path, content from github_manifests order by repo, path").fetchall():
+            "select repo, path, content from stg_github_manifests order by repo, path").fetchall():
         files[repo][path] = content or ""
     repos = sorted(set(files) | set(clones))
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for repo, label, n in con.execute(
-            "select repo, pwc_framework, count(*) from pwc_paper_repos group by 1, 2").fetchall():
+            "select repo, pwc_framework, count(*) from stg_pwc_paper_repos group by 1, 2").fetchall():
         if repo in files or repo in clones:
             labels[repo][canonical_framework(label)] += n
     now = db.now_utc()

@@ -28,16 +28,13 @@ from mltrends.normalize import canonical_framework, canonical_repo
 from mltrends.reproduce.pipeline import Job
 from mltrends.reproduce.workspace import valid_commit
 
-CANDIDATES_MART = """
-    select repo, paper_id, coalesce(is_official, false) as is_official,
-           pwc_framework as claimed, year
-    from paper_implementations where repo is not null
-"""
-CANDIDATES_RAW = """
-    select r.repo, r.paper_id, coalesce(r.is_official, false) as is_official,
-           r.pwc_framework as claimed, p.year
-    from pwc_paper_repos r left join pwc_papers p using (paper_id)
-    where r.repo is not null
+# From this run's staging views, never the previous run's marts (which would feed one
+# refresh's output into the next one's sample).
+CANDIDATES = """
+    select l.repo, l.paper_id, coalesce(l.is_official, false) as is_official,
+           l.pwc_framework as claimed, p.year
+    from stg_paper_links l left join stg_papers p using (paper_id)
+    where l.repo is not null
 """
 
 
@@ -63,15 +60,12 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """One row per repo (its official link preferred), from the mart or the raw PwC tables."""
-    if _has_table(con, "paper_implementations"):
-        sql = CANDIDATES_MART
-    elif _has_table(con, "pwc_paper_repos"):
-        sql = CANDIDATES_RAW
-    else:
-        return []
+    """One row per repo (its official link preferred), from the staging views."""
+    from mltrends import models
+
+    models.create_views(con)
     rows = con.execute(
-        f"select repo, paper_id, is_official, claimed, year from ({sql}) "
+        f"select repo, paper_id, is_official, claimed, year from ({CANDIDATES}) "
         "qualify row_number() over (partition by repo order by is_official desc, paper_id) = 1 "
         "order by repo").fetchall()
     return [{"repo": r[0], "paper_id": r[1], "is_official": bool(r[2]),
