@@ -370,7 +370,8 @@ def _start_sleeper_run(host, tmp: Path, marker: str) -> subprocess.Popen:
 
 
 def _runs(tmp: Path) -> list[tuple]:
-    con = db.connect(str(tmp / "db.duckdb"))
+    # an interrupted command is never published: its `runs` row lives in the working file
+    con = db.connect(str(tmp / "db.work.duckdb"))
     try:
         return con.execute("select status, error from runs where command = 'reproduce' "
                            "order by started_at").fetchall()
