@@ -374,6 +374,17 @@ class _Haiku:
             setattr(hk, name, make())
 
 
+def _elements(params):
+    """Number of scalars in a list of parameters with a `shape` (Paddle, MindSpore)."""
+    total = 0
+    for p in params:
+        n = 1
+        for d in p.shape:
+            n *= int(d)
+        total += n
+    return total
+
+
 class _Paddle:
     framework = "paddle"
 
@@ -384,12 +395,7 @@ class _Paddle:
     @staticmethod
     def measure(obj):
         params = list(obj.parameters())
-        total = 0
-        for p in params:
-            n = 1
-            for d in p.shape:
-                n *= int(d)
-            total += n
+        total = _elements(params)
         return total, str(params[0].place) if params else None
 
     @classmethod
@@ -411,12 +417,7 @@ class _MindSpore:
     @staticmethod
     def measure(obj):
         params = list(obj.get_parameters())
-        total = 0
-        for p in params:
-            n = 1
-            for d in p.shape:
-                n *= int(d)
-            total += n
+        total = _elements(params)
         import mindspore
         return total, str(mindspore.get_context("device_target"))
 
