@@ -7,7 +7,7 @@ DB     ?= data/mltrends.duckdb
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-faults demo refresh report bench lint clean
+.PHONY: help setup test test-faults demo refresh report bench lint clean wipe-all-data
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-12s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ test: $(STAMP) ## run lint and the test suite (offline; the fast fault subset in
 test-faults: $(STAMP) ## run the full fault-injection matrix and the kill test
 	$(BIN)/python -m pytest -q -m 'slow or not slow' tests/test_faults.py tests/test_refresh_kill.py $(PYTEST_ARGS)
 
-demo: $(STAMP) ## the whole pipeline, offline, on bundled inputs, ending in reports/latest/index.html
+demo: $(STAMP) ## the whole pipeline, offline, on bundled inputs, ending in reports/demo/latest/index.html
 	$(BIN)/mltrends demo
 
 refresh: $(STAMP) ## a live refresh of every source (network; GITHUB_TOKEN from the environment)
@@ -53,5 +53,18 @@ bench: $(STAMP) ## run every benchmark with its baseline; results in benchmarks/
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests benchmarks
 
-clean: ## remove generated data and reports (keeps .venv)
-	rm -rf data/*.duckdb data/*.duckdb.wal data/work data/cache reports/2* reports/latest
+# `clean` removes only what can be made again: the demo's files, caches, generated benchmark
+# inputs. Real databases (history older than a source keeps is in no other place), their
+# working files and dated reports stay; `wipe-all-data` removes those too.
+clean: ## remove the demo's files and caches (keeps your databases and reports, and .venv)
+	rm -rf data/demo.duckdb data/demo.duckdb.wal data/demo.work.duckdb data/demo.work.duckdb.wal \
+	  data/demo.work.duckdb.lock data/demo.work.duckdb.owner data/demo-models data/cache \
+	  reports/demo benchmarks/data .pytest_cache .ruff_cache
+
+wipe-all-data: ## DELETE every database, working file and report (needs CONFIRM=yes)
+	@if [ "$(CONFIRM)" != "yes" ]; then \
+	  echo "wipe-all-data deletes data/*.duckdb (with history no source can send again) and reports/;"; \
+	  echo "run 'make wipe-all-data CONFIRM=yes' to do it"; exit 2; fi
+	$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) clean
+	rm -rf data/*.duckdb data/*.duckdb.wal data/*.duckdb.lock data/*.duckdb.owner data/work
+	[ ! -d reports ] || find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

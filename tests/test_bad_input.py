@@ -115,7 +115,7 @@ def test_newer_database_is_refused_by_the_cli(tmp_path):
     con.close()
     proc = subprocess.run([sys.executable, "-m", "mltrends.cli", "--db", str(path), "build"],
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
+    assert proc.returncode == 4  # README "Exit codes": the database cannot be used
     assert "newer mltrends" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -24,7 +24,8 @@ def test_nested_settings_come_from_file_and_environment(tmp_path):
 
 
 def test_every_area_key_can_be_set_from_the_environment():
-    candidates = ("true", "3", "0.5", "x", "ray", "100", '["a"]', '{"a": "B"}')
+    candidates = ("true", "3", "0.5", "x", "ray", "launcher", "100", '["a"]', '{"a": "B"}',
+                  "2025-01-01")
     default = Settings()
     for area in AREAS:
         for key in type(getattr(default, area)).model_fields:

@@ -50,6 +50,7 @@ KEYS: dict[str, dict[str, tuple[str, ...]]] = {
                     "github_manifests": ("repo", "path")},
     "pypi": {"pypi_downloads": ("package", "date", "category"), "pypi_versions": ("package", "version"),
              "pypi_dependents": ("package", "snapshot_date")},
+    "hub": {"hub_models": ("model_id",), "hub_model_snapshots": ("model_id", "snapshot_date")},
 }
 VOLATILE = {"_fetched_at", "_source", "detected_at", "predicted_at"}
 PYPI_PACKAGES = ["torch", "tensorflow", "jax"]
@@ -109,6 +110,21 @@ def _run_pypi(con, settings):
     return pypi.ingest(con, settings, packages=PYPI_PACKAGES, today=TODAY, min_interval=0.0)
 
 
+def _run_hub(con, settings):
+    from mltrends.sources import hub_models
+
+    result = hub_models.ingest(con, settings, since=date(2019, 1, 1), today=TODAY)
+    if result.stopped:
+        raise http.SourceError(f"hub models stopped: {result.stopped}")
+    return result
+
+
+def _hub_handler():
+    from mltrends_demo.hub import HubStandIn, load_models
+
+    return HubStandIn(load_models(DEMO_DIR / "hub" / "models.json"), strip_prefix="/hub")
+
+
 def _github_handler():
     from mltrends_demo.github import demo_handler
 
@@ -123,6 +139,7 @@ SOURCES: dict[str, tuple[Callable[[], Any], Callable[..., Any], str]] = {
     "github-graphql": (_github_handler, _run_github, "github"),
     "github-rest": (_github_handler, _run_github, "github"),
     "pypi": (lambda: _replay("pypistats", "depsdev"), _run_pypi, "pypi"),
+    "hub": (_hub_handler, _run_hub, "hub"),
 }
 
 
@@ -135,6 +152,7 @@ def _settings(url: str, source: str, tmp: Path) -> Settings:
            **({"pwc_api_url": f"{url}/dumps/x"} if source == "pwc-dump-url" else {})},
         github_token=None if source == "github-rest" else TOKEN,
         pypi={"min_interval": 0.0},
+        hub={"page_size": 200},
     )
     return s
 

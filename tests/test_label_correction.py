@@ -64,7 +64,8 @@ def test_too_few_validated_repos_publish_no_number(con):
     rows = {r["framework"]: r for r in label_correction.compute(con, AS_OF)}
     assert rows["pytorch"]["corrected_share"] is None
     assert rows["pytorch"]["status"].startswith(label_correction.NOT_ENOUGH)
-    assert "pytorch 3 of 10" in rows["pytorch"]["status"] and "tensorflow 1 of 10" in rows["pytorch"]["status"]
+    assert "pytorch 3 of 10" in rows["pytorch"]["status"] and "tensorflow 1 of 10" in rows["tensorflow"]["status"]
+    assert "short: pytorch 3, tensorflow 1" in rows["pytorch"]["status"]
     assert rows["pytorch"]["observed_share"] == pytest.approx(0.7)
 
 

@@ -73,21 +73,34 @@ def test_status_without_a_database_says_what_to_do(tmp_path):
 
 @pytest.mark.timeout(900)
 def test_demo_runs_the_whole_pipeline_and_the_report_renders(tmp_path):
-    """What `make demo` runs: every step succeeds and the report opens in a real browser."""
+    """What `make demo` runs, by an analyst whose MLTRENDS_DB names real data: every step
+    succeeds, the report opens in a real browser, and the real database is never touched."""
+    from mltrends import db as db_mod
+
+    real = tmp_path / "srv" / "prod.duckdb"
+    real.parent.mkdir()
+    con = db_mod.connect(real)
+    with db_mod.recorded_run(con, "ingest pypi", source="pypi"):
+        con.execute("insert into pypi_downloads values "
+                    "('torch', date '2025-01-01', 'without_mirrors', 7, 'pypistats', now())")
+    con.close()
+    before = real.read_bytes()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLTRENDS_") and k != "GITHUB_TOKEN"}
-    env["MLTRENDS_MODELS_DIR"] = str(tmp_path / "models")
-    env["MLTRENDS_REPORTS_DIR"] = str(tmp_path / "reports")
-    proc = subprocess.run([*MLTRENDS, "--db", str(tmp_path / "demo.duckdb"), "demo"], env=env,
-                          capture_output=True, text=True, timeout=900,
-                          cwd=Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1] / "src"),
+                                                    env.get("PYTHONPATH")) if p)
+    env["MLTRENDS_DB"] = str(real)
+    env["MLTRENDS_REPORTS_DIR"] = str(tmp_path / "srv" / "reports")
+    proc = subprocess.run([*MLTRENDS, "demo"], env=env, capture_output=True, text=True, timeout=900,
+                          cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    assert real.read_bytes() == before and sorted(p.name for p in real.parent.iterdir()) == ["prod.duckdb"]
+    con = duckdb.connect(str(tmp_path / "data" / "demo.duckdb"), read_only=True)
     steps = dict(con.execute("select command, status from runs where command like 'refresh:%'").fetchall())
     con.close()
     assert set(steps) >= {f"refresh:{s}" for s in ("pwc", "hf", "github", "pypi", "detect", "classify",
                                                    "reproduce", "build", "claims", "report")}
     assert set(steps.values()) == {"succeeded"}
-    index = tmp_path / "reports" / "latest" / "index.html"
+    index = tmp_path / "reports" / "demo" / "latest" / "index.html"
     assert index.is_file()
     html = index.read_text()
     assert "SYNTHETIC" in html.split("</title>")[0].upper()

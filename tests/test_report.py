@@ -104,7 +104,15 @@ def test_sections_in_order_with_toc_and_summary(written):
     assert page.index('id="summary"') < page.index('<nav class="toc"') < page.index('id="headline"')
     headings = re.findall(r"^## \d\. (.+)$", md, re.M)
     assert headings == ["Headline findings", "Research adoption", "Industry adoption",
-                        "Reproduction results", "Data coverage and freshness", "Method and caveats"]
+                        "Models on the Hugging Face Hub", "Reproduction results",
+                        "Data coverage and freshness", "Method and caveats"]
+
+
+def test_reproduction_section_says_which_isolation_each_run_had(written):
+    section = written["md"].split("Reproduction results", 2)[-1].split("## 5.")[0]
+    assert "Isolation the reproduced code ran under" in section
+    assert "bubblewrap, a dedicated uid, seccomp, memory watchdog (synthetic)" in section
+    assert "fallback launcher (root), a dedicated uid, memory watchdog (synthetic)" in section
 
 
 def test_titles_state_findings_from_the_data(written):
@@ -206,16 +214,16 @@ def test_empty_database_says_so_in_every_data_section(settings, con):
     folder = write_report(con, settings, day=DAY)
     manifest = json.loads((folder / "manifest.json").read_text())
     by_id = {s["id"]: s for s in manifest["sections"]}
-    for sid in ("headline", "research", "industry", "reproduction"):
+    for sid in ("headline", "research", "industry", "hub", "reproduction"):
         assert by_id[sid]["empty"] and by_id[sid]["charts"] == [] and by_id[sid]["missing"], sid
     page = (folder / "index.html").read_text()
-    assert page.count("No data for this section yet.") == 4
+    assert page.count("No data for this section yet.") == 5
     assert "No reproduction runs in this database yet" in page
     assert "Marts not built: paper_implementations" in page
     # only the coverage chart: the schema seeds series_breaks, so one table holds rows
     assert set(page_specs(page)) == {"coverage_table_rows"} and "SYNTHETIC" not in page
     md = (folder / "report.md").read_text()
-    assert md.count("> **No data for this section yet.**") == 4
+    assert md.count("> **No data for this section yet.**") == 5
 
 
 def test_missing_reproductions_only_empty_that_section(settings, con):
@@ -257,14 +265,14 @@ def test_cli_report(tmp_path):
     con = db.connect(path)
     report_fixture.build(con, reproductions=False)
     con.close()
+    before = path.read_bytes()
     runner = CliRunner()
     env = {"MLTRENDS_REPORTS_DIR": str(tmp_path / "reports")}
     result = runner.invoke(main, ["--db", str(path), "report", "--out", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("index.html") and (tmp_path / "out" / "report.md").exists()
-    con = db.connect(path)
-    assert con.execute("select status from runs where command = 'report'").fetchall() == [("succeeded",)]
-    con.close()
+    # the report only reads the published file
+    assert path.read_bytes() == before
     missing = runner.invoke(main, ["--db", str(tmp_path / "nope.duckdb"), "report"], env=env)
     assert missing.exit_code == 2 and "does not exist" in missing.output
     assert runner.invoke(main, ["report", "--help"]).exit_code == 0

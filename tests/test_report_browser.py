@@ -80,3 +80,28 @@ def test_browser_check_catches_a_broken_chart_and_an_outside_request(tmp_path):
     assert any("boom" in e for e in result.console_errors)
     assert result.blocked_requests == ["https://fonts.example.com/x.css"]
     assert not result.ok
+
+
+@pytest.mark.skipif(MISSING is not None, reason=f"browser test skipped: {MISSING}")
+def test_report_reads_at_desktop_and_phone_widths_and_without_scripts(settings, tmp_path):
+    """1400 px and 390 px with scripts on, 390 px with scripts off: every chart shows, no
+    sideways scroll; the screenshots are kept under the test's tmp folder for a person to look at."""
+    con = db.connect(":memory:")
+    _build_fixture(con)
+    folder = write_report(con, settings, day=date(2026, 11, 25), images=False)
+    con.close()
+    url = (folder / "index.html").resolve().as_uri()
+    n_charts = sum(len(s["charts"]) for s in json.loads((folder / "manifest.json").read_text())["sections"])
+    shots = tmp_path / "screenshots"
+    views = {"desktop-1400": {"width": 1400}, "phone-390": {"width": 390},
+             "phone-390-no-javascript": {"width": 390, "javascript": False},
+             "desktop-1400-no-javascript": {"width": 1400, "javascript": False}}
+    for name, view in views.items():
+        [page] = check_pages([url], screenshot=shots / f"{name}.png", **view)
+        assert page.blocked_requests == [] and page.console_errors == [], name
+        assert page.charts == n_charts >= 12, name
+        assert page.rendered == page.charts, (name, page.not_rendered)
+        assert page.scroll_width <= page.viewport_width == view["width"], (name, page.scroll_width)
+        assert (shots / f"{name}.png").stat().st_size > 20_000
+    # without scripts the build-time SVGs are what shows; with scripts they give way to the live charts
+    assert page.static == n_charts

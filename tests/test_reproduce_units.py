@@ -146,13 +146,15 @@ def test_summary_rates_and_confusion(con):
     assert results.save(con, records) == 5
     assert con.execute("select count(*), count(distinct (run_id, repo)) from reproductions").fetchall() == [(5, 5)]
     s = summary.summarize(con)
-    assert [(x["reached"], x["n"]) for x in s["stages"]] == [(4, 5), (4, 5), (3, 5), (0, 0)]
+    # rows from before the stage ladder (no furthest_stage) count for S0-S3 only
+    assert [(x["reached"], x["n"]) for x in s["stages"]] == [
+        (5, 5), (4, 5), (4, 5), (3, 5), (0, 0), (0, 0), (0, 0), (0, 0)]
     assert s["confusion"]["claimed"]["correct"] == 2 and s["confusion"]["claimed"]["n"] == 3
     assert s["confusion"]["static"]["correct"] == 3
     low, high = summary.wilson(2, 3)
     assert (round(low, 4), round(high, 4)) == (0.2077, 0.9385)
     text = summary.format_summary(s)
-    assert "S4 GPU touched           n/a (no GPU present" in text
+    assert "S6 GPU used                        n/a (no GPU present" in text
     assert "accuracy 2/3  66.7% [ 20.8%,  93.9%]" in text
     assert summary.format_summary(summary.summarize(con, "no-such-run")).startswith("No reproduction")
 
@@ -196,16 +198,16 @@ def test_userns_mode_cuts_network_and_writes(tmp_path):
 
 
 def test_refuses_without_a_sandbox(monkeypatch, con, settings):
-    monkeypatch.setattr(sandbox, "available_mode", lambda: "none")
+    monkeypatch.setattr(sandbox, "available_mode", lambda preference="auto": "none")
     with pytest.raises(sandbox.SandboxUnavailable, match="--allow-unsandboxed"):
         job.run(con, settings, jobs=[Job("a/b", url="file:///nowhere")])
     assert sandbox.choose_mode(True) == "none"
 
 
 def test_not_root_path():
-    """As an unprivileged user: the job picks `userns` or refuses; never runs unsandboxed."""
+    """As an unprivileged user: the job picks bwrap or `userns` or refuses; never runs unsandboxed."""
     if os.geteuid() != 0:
-        assert sandbox.available_mode() in ("userns", "none")
+        assert sandbox.available_mode() in ("bwrap", "userns", "none")
         return
     exe = Path(sys.executable).resolve()
     for parent in exe.parents:
@@ -218,33 +220,43 @@ def test_not_root_path():
     done = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
                            sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")})
-    assert done.stdout.split()[0] in ("userns", "none")
+    assert done.stdout.split()[0] in ("bwrap", "userns", "none")
     assert ("refused" in done.stdout) == (done.stdout.split()[0] == "none")
 
 
 @needs_sandbox
 def test_demo_repos(con, settings):
+    """Every bundled example ends at the stage (and with the category) mltrends_demo/inputs/repos/expected.json says."""
     _pwc(con, [("p1", "vision-lab-uni/vit-lib-771", True, "tensorflow", 2019),
                ("p2", "vision-lab-uni/captioning-pytorch-446", True, "pytorch", 2018)])
+    demo = DEMO_DIR / "repos"
+    expected = {k: v for k, v in json.loads((demo / "expected.json").read_text()).items()
+                if not k.startswith("_")}
     rows = job.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2, "timeout": 120}),
-                   local_repos_dir=str(DEMO_DIR / "repos"), run_id="demo")
-    assert rows == {"reproductions": 4}
-    got = {r[0]: r[1:] for r in con.execute(
-        "select repo, claimed_framework, runtime_primary, stage_reached, failure_category "
-        "from reproductions where run_id = 'demo'").fetchall()}
-    assert got == {
-        "vision-lab-uni/captioning-pytorch-446": ("pytorch", "pytorch", 3, None),
-        "vision-lab-uni/vit-lib-771": ("tensorflow", "pytorch", 3, None),
-        "vision-lab-uni/nerf-lib-578": (None, "none", 2, None),
-        "nlp-group-tech/rl-agent-official-50": (None, "pytorch", 1, "entrypoint"),
-    }
+                   local_repos_dir=str(demo), run_id="demo")
+    assert rows == {"reproductions": len(expected)} and len(expected) == 7
+    got = {r[0]: {"furthest_stage": r[1], "failure_category": r[2], "command_source": r[3]}
+           for r in con.execute("select repo, furthest_stage, failure_category, command_source "
+                                "from reproductions where run_id = 'demo'").fetchall()}
+    assert got == expected
+    claims = dict(con.execute("select repo, claimed_framework from reproductions "
+                              "where run_id = 'demo' and claimed_framework is not null").fetchall())
+    assert claims == {"vision-lab-uni/vit-lib-771": "tensorflow",
+                      "vision-lab-uni/captioning-pytorch-446": "pytorch"}
+    model = con.execute("select model_class, model_params, model_device, step_kinds from reproductions "
+                        "where repo = 'ml-tsinghai/recsys-pytorch-357'").fetchall()
+    # MatrixFactorisation: 100 x 8 + 200 x 8 embedding weights, seen when the data was missing
+    assert model == [("__main__.MatrixFactorisation", 2400, "cpu", [])]
+    parser_first = con.execute("select runtime_primary, stage_reached from reproductions "
+                               "where repo = 'nlp-group-tech/graph-net-lib-436'").fetchall()
+    assert parser_first == [("pytorch", 3)]
     files = list((Path(settings.reports_dir) / "reproductions" / "demo").glob("*.json"))
-    assert len(files) == 4
+    assert len(files) == len(expected)
     assert json.loads(files[0].read_text())["commit"].startswith("local-")
 
 
 def test_unsandboxed_only_when_allowed(monkeypatch, con, settings, tmp_path):
-    monkeypatch.setattr(sandbox, "available_mode", lambda: "none")
+    monkeypatch.setattr(sandbox, "available_mode", lambda preference="auto": "none")
     repo = tmp_path / "plain"
     repo.mkdir()
     (repo / "run.py").write_text("import os, time\nprint('home', os.environ['HOME'])\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from mltrends.models import BuildError
 VERDICTS = ("supported", "contradicted", "inconclusive", "not measurable")
 UNITS = ("share", "points", "points per year")
 REQUIRED_MARTS = ("adoption_summary", "first_implementation_framework", "repo_framework",
-                  "company_framework_mix", "pypi_family_share", "framework_share_quarterly")
+                  "company_framework_mix", "pypi_family_share", "framework_share_quarterly",
+                  "hub_paper_first_model", "hub_formats_monthly", "hub_company_models")
 
 
 @dataclass(frozen=True)
@@ -170,14 +171,48 @@ def measure(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = N
     }
 
 
+def load_views(claim: Claim) -> list[tuple[str, str, int, Path]]:
+    """Further views of a claim: (view, label, min_n, path) of each `<claim_id>.<view>.sql`."""
+    views = []
+    for path in sorted(claim.sql_path.parent.glob(f"{claim.claim_id}.*.sql")):
+        header = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("--"):
+                break
+            key, _, value = line[2:].strip().partition(":")
+            header.setdefault(key.strip(), value.strip())
+        if not header.get("view"):
+            raise BuildError(f"{path.name}: a claim view needs a `-- view: what it measures` first line")
+        views.append((path.name[len(claim.claim_id) + 1:-4], header["view"],
+                      int(header.get("min_n") or claim.min_n), path))
+    return views
+
+
+def measure_views(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = None) -> list[dict[str, Any]]:
+    """Each further view of the claim: one row of its own query, the claim's threshold, its own min_n."""
+    rows = []
+    for view, label, min_n, path in load_views(claim):
+        variant = replace(claim, metric_name=label, min_n=min_n, sql_path=path, estimator="sql")
+        row = measure(con, variant, as_of)
+        rows.append({"claim_id": claim.claim_id, "view": view, "label": label,
+                     **{k: row[k] for k in ("metric", "ci_low", "ci_high", "n", "verdict", "reason",
+                                            "evidence_sql", "evaluated_at")}})
+    return rows
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[dict[str, Any]]:
     """Measure every claim and upsert claims_scorecard; returns the rows in registry order.
 
-    The label correction (corrected_framework_share) is estimated first, on the same date."""
+    The label correction (corrected_framework_share) is estimated first, on the same date; the
+    claims' further views (e.g. the Hugging Face Hub) go to claim_views."""
     from mltrends import label_correction
     _check_built(con)
     label_correction.compute(con, as_of)
-    rows = [measure(con, claim, as_of) for claim in load_registry()]
+    registry = load_registry()
+    rows = [measure(con, claim, as_of) for claim in registry]
+    views = [v for claim in registry for v in measure_views(con, claim, as_of)]
     with db.transaction(con):
         db.upsert_rows(con, "claims_scorecard", rows, ["claim_id"])
+        con.execute("delete from claim_views")
+        db.upsert_rows(con, "claim_views", views, ["claim_id", "view"])
     return rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -79,7 +80,31 @@ class ReproduceSettings(Area):
     find_links: tuple[str, ...] = ()         # local wheel folders for installs
     work_dir: str | None = None
     keep_workspaces: bool = False
-    python: str | None = None
+    python: str | None = None                # a program: see _check_programs
+    sandbox: Literal["auto", "bwrap", "launcher"] = "auto"  # auto: bubblewrap where it runs
+    disk_mb: int = Field(8192, ge=64)        # one workspace: clone, venv, files it writes
+    refresh_sample: int = Field(20, ge=1)    # repos a `refresh --reproduce` samples from the marts
+    refresh_seed: int = 0
+
+
+class RetentionSettings(Area):
+    """Days to keep generated folders; 0 keeps them all. The database is never pruned."""
+
+    reports_days: int = Field(0, ge=0)             # <reports_dir>/YYYY-MM-DD/
+    reproduction_logs_days: int = Field(0, ge=0)   # <reports_dir>/reproductions/<run_id>/
+
+
+class StatusSettings(Area):
+    # `status --check` fails for a source whose last success is older than this many days:
+    # one number for every source, or a table per source (a missing source gets 2; 0: unchecked)
+    max_age_days: float | dict[str, float] = Field(2.0, ge=0)
+
+
+class HubSettings(Area):
+    since: date | None = None                       # first sweep only; None: a year ago
+    max_requests: int = Field(100, ge=1)            # per refresh (--budget-hub overrides)
+    page_size: int = Field(1000, ge=1, le=1000)     # models per request (the Hub's largest limit)
+    tracked_owners: dict[str, str] | None = None    # Hub namespace -> company; None: the bundled list
 
 
 class Settings(BaseSettings):
@@ -88,7 +113,7 @@ class Settings(BaseSettings):
 
     # storage
     db: str = "data/mltrends.duckdb"
-    work_db: str = "data/work.duckdb"
+    work_db: str = ""  # empty: derived from db (publish.work_db_for), one per database
     cache_dir: str = "data/cache"
     reports_dir: str = "reports"
     models_dir: str = "data/models"
@@ -104,6 +129,7 @@ class Settings(BaseSettings):
     pypistats_url: str = "https://pypistats.org/api"
     depsdev_url: str = "https://api.deps.dev"
     git_base_url: str = "https://github.com"
+    hub_url: str | None = None  # Hugging Face Hub; None: HF_ENDPOINT, else https://huggingface.co
     # HTTP behaviour
     http_timeout: float = Field(30.0, gt=0)
     http_retries: int = Field(5, ge=0)
@@ -121,6 +147,9 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
+    retention: RetentionSettings = RetentionSettings()
+    status: StatusSettings = StatusSettings()
+    hub: HubSettings = HubSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A validated copy with the non-None overrides applied (CLI flags; an area as a dict)."""
@@ -193,6 +222,25 @@ def _file_values(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
 
 
+# settings that name a program mltrends runs (as root, under the reproduction job)
+PROGRAM_SETTINGS = (("reproduce", "python"),)
+
+
+def _check_programs(path: Path, values: Mapping[str, Any]) -> None:
+    """A config file may name a program only when the running user owns it and nobody
+    else can write it (a mltrends.toml dropped in the current directory must not choose
+    what runs); the command line and the environment are the running user's own."""
+    named = [f"[{area}] {key}" for area, key in PROGRAM_SETTINGS
+             if isinstance(values.get(area), Mapping) and values[area].get(key)]
+    if not named:
+        return
+    info = path.stat()
+    if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+        raise ConfigError(f"{path}: {', '.join(named)} names a program, and the file is not owned "
+                          "by the running user or is writable by others; pass it on the command "
+                          "line instead")
+
+
 def load_settings(
     config_file: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -204,6 +252,7 @@ def load_settings(
     path = Path(config_file or env.get(CONFIG_FILE_ENV) or DEFAULT_CONFIG_FILE)
     if path.exists():
         values = _file_values(path)
+        _check_programs(path, values)
         if "github_token" in values:
             raise ConfigError(f"{path}: github_token comes from the environment (GITHUB_TOKEN) only")
         _validate(values, str(path))  # name the file when it is the file that is wrong

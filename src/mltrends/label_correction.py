@@ -96,8 +96,10 @@ def compute(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[d
             row["status"] = (f"{NOT_ENOUGH} ({n_validated[f]} of {MIN_VALIDATED}); its share enters "
                              "the inversion as detected")
         else:
-            missing = ", ".join(f"{s} {n_validated[s]} of {MIN_VALIDATED}" for s in sorted(short))
-            row["status"] = f"{NOT_ENOUGH} ({missing or 'no population'})"
+            missing = ", ".join(f"{s} {n_validated[s]}" for s in sorted(short))
+            row["status"] = (f"{NOT_ENOUGH} ({f} {n_validated[f]} of {MIN_VALIDATED}; the inversion "
+                             f"needs {MIN_VALIDATED} in every stratum holding {RARE_SHARE:.0%} of the "
+                             f"papers, short: {missing or 'no population'})")
         rows.append(row)
     with db.transaction(con):
         con.execute("delete from corrected_framework_share")

@@ -1,6 +1,9 @@
-"""One refresh at a time, a working database, and atomic publication for readers.
+"""One writer at a time, a working database per published one, and atomic publication.
 
-A refresh writes into the working database (`settings.work_db`). At the end it
+Every command that writes (a refresh, a manual `ingest`, `build`, `claims`, `classify
+predict`, `detect --ingested`, `reproduce`) goes through `writing()`: it takes the refresh
+lock, writes into the working database that belongs to its `--db` (`work_db_for`), and
+publishes at the end. A refresh writes into the working database the same way. At the end it
 checkpoints and closes it, copies it next to the published file and renames the copy
 over the published one (`os.replace`, atomic on POSIX). Readers that already hold the
 old file open keep reading it; new readers see the new one. A process killed at any
@@ -23,13 +26,76 @@ from typing import IO, Any
 
 import duckdb
 
-from mltrends import db
+from mltrends import console, db, errors
+from mltrends.config import Settings
 
 
 class RefreshRunning(Exception):
     """Another refresh holds the lock."""
 
     user_facing = True
+
+
+class WorkFileMismatch(Exception):
+    """The working file belongs to another published database."""
+
+    user_facing = True
+
+
+class NotADatabase(Exception):
+    """--db names something that cannot be a DuckDB file (a directory)."""
+
+    user_facing = True
+    exit_code = errors.DATABASE
+
+
+def check_published(path: str | os.PathLike[str]) -> None:
+    """Refuse a --db that exists but cannot be a DuckDB file, naming the user's path."""
+    pub = Path(path)
+    if pub.is_dir():
+        raise NotADatabase(f"{path} is a directory, not a DuckDB database file (check --db)")
+    if pub.is_file() and pub.stat().st_size > 0:
+        with open(pub, "rb") as fh:
+            header = fh.read(12)
+        if header[8:12] != b"DUCK":  # DuckDB's file magic, after the 8-byte checksum
+            raise NotADatabase(f"{path} is not a DuckDB database file (check --db)")
+
+
+def work_db_for(settings: Settings) -> str:
+    """The working file of settings.db: `<dir>/<stem>.work.duckdb` unless work_db is set.
+
+    Derived from the published path so two databases never share one working file.
+    """
+    if settings.work_db:
+        return settings.work_db
+    pub = Path(settings.db)
+    stem = pub.name[: -len(".duckdb")] if pub.name.endswith(".duckdb") else pub.name
+    return str(pub.with_name(f"{stem}.work.duckdb"))
+
+
+def owner_path_for(work_db: str | os.PathLike[str]) -> Path:
+    return Path(f"{work_db}.owner")
+
+
+def claim_work_db(work_db: str, published_db: str) -> None:
+    """Record which published file `work_db` belongs to; refuse one that belongs to another.
+
+    Guards an explicitly set work_db shared by two `--db`: the second would otherwise
+    publish the first one's data.
+    """
+    owner_file = owner_path_for(work_db)
+    mine = str(Path(published_db).resolve())
+    try:
+        owner = owner_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        owner = ""
+    if owner and owner != mine and Path(work_db).exists():
+        raise WorkFileMismatch(
+            f"working file {work_db} belongs to {owner}, not to {published_db}; give this database "
+            f"its own (unset work_db, or remove {work_db}: it is seeded again from {published_db})")
+    if owner != mine:
+        owner_file.parent.mkdir(parents=True, exist_ok=True)
+        owner_file.write_text(mine + "\n", encoding="utf-8")
 
 
 def lock_path_for(work_db: str | os.PathLike[str]) -> Path:
@@ -83,10 +149,13 @@ def refresh_lock(work_db: str | os.PathLike[str], command: str = "refresh", wait
         fh.flush()
         os.fsync(fh.fileno())
         info.update(record)
-        yield info
-        fh.seek(0)
-        fh.truncate()
-        fh.flush()
+        try:
+            yield info
+        finally:
+            # An exception is not a kill: the lock is released cleanly, so clear its record.
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
     finally:
         with contextlib.suppress(OSError):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
@@ -158,3 +227,43 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str) -> 
 
 def open_work_db(work_db: str) -> duckdb.DuckDBPyConnection:
     return db.connect(work_db)
+
+
+def begin(settings: Settings, lock: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    """Under the held lock: check the working file's owner, seed it, open it."""
+    work = work_db_for(settings)
+    if lock.get("stale_cleared"):
+        console.log.warning("cleared a stale refresh lock left by pid %s (%s)",
+                            lock["stale_cleared"].get("pid"), lock["stale_cleared"].get("started_at"))
+    claim_work_db(work, settings.db)
+    prepare_work_db(work, settings.db)
+    return open_work_db(work)
+
+
+@contextlib.contextmanager
+def writing(settings: Settings, command: str, wait: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one write path for a command: lock, working file of its --db, publish on success.
+
+    When the body raises, nothing is published (readers keep the previous file; the
+    working file keeps what the command committed, for the next writer to publish),
+    except for an error that says it kept partial progress on purpose (a non-empty
+    `rows` attribute, e.g. a source stopped by its rate limit): that is published too.
+    """
+    check_published(settings.db)
+    work = work_db_for(settings)
+    with refresh_lock(work, command, wait=wait) as lock:
+        con = begin(settings, lock)
+        try:
+            yield con
+        except Exception as exc:
+            if getattr(exc, "rows", None):
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("rollback")
+                publish(con, work, settings.db)
+            else:
+                con.close()
+            raise
+        except BaseException:
+            con.close()
+            raise
+        publish(con, work, settings.db)

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from mltrends import console, db, publish
+from mltrends import console, db, demo_guard, publish, retention
 from mltrends.config import Settings
 from mltrends.sources import registry
 
@@ -29,6 +29,7 @@ class RefreshOptions:
     sources: tuple[str, ...] = ALL_SOURCES
     since: date | None = None
     budget_github: int | None = None
+    budget_hub: int | None = None
     no_report: bool = False
     dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None
@@ -37,6 +38,7 @@ class RefreshOptions:
     reproduce_repos_dir: str | None = None
     report_out: str | None = None
     demo: bool = False
+    fresh: bool = False                  # demo only: start from empty files (under the lock)
     wait: bool = False
     today: date = field(default_factory=date.today)
 
@@ -88,8 +90,12 @@ def _step_classify(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Ref
 def _step_reproduce(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
                    run_id: str | None) -> dict[str, int]:
     from mltrends import reproduce
-    return reproduce.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2}),
-                         local_repos_dir=opts.reproduce_repos_dir, run_id=run_id)
+    if opts.reproduce_repos_dir:
+        return reproduce.run(con, settings.with_overrides(reproduce={"no_install": True, "workers": 2}),
+                             local_repos_dir=opts.reproduce_repos_dir, run_id=run_id)
+    # a scheduled refresh: a stratified, seeded sample of the paper implementations
+    cfg = settings.reproduce
+    return reproduce.run(con, settings, sample=cfg.refresh_sample, seed=cfg.refresh_seed, run_id=run_id)
 
 
 def _step_build(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
@@ -118,7 +124,7 @@ STEPS = (
     Step("staging", _step_staging, "mltrends build"),
     Step("detect", _step_detect, "mltrends detect --ingested"),
     Step("classify", _step_classify, "mltrends classify predict"),
-    Step("reproduce", _step_reproduce, "mltrends reproduce"),
+    Step("reproduce", _step_reproduce, "mltrends reproduce --sample N --no-install"),
     Step("build", _step_build, "mltrends build"),
     Step("claims", _step_claims, "mltrends claims", needs=("build",)),
 )
@@ -156,12 +162,11 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
     unknown = set(opts.sources) - set(ALL_SOURCES)
     if unknown:
         raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}; choose from {', '.join(ALL_SOURCES)}")
-    with publish.refresh_lock(settings.work_db, "refresh", wait=opts.wait) as lock:
-        if lock.get("stale_cleared"):
-            console.log.warning("cleared a stale refresh lock left by pid %s (%s)",
-                                lock["stale_cleared"].get("pid"), lock["stale_cleared"].get("started_at"))
-        publish.prepare_work_db(settings.work_db, settings.db)
-        con = publish.open_work_db(settings.work_db)
+    work_db = publish.work_db_for(settings)
+    with publish.refresh_lock(work_db, "refresh", wait=opts.wait) as lock:
+        if opts.demo and opts.fresh:
+            demo_guard.start_fresh(settings.db, work_db)
+        con = publish.begin(settings, lock)
         if opts.demo:
             report_mod.mark_synthetic(con)
         results: list[StepResult] = []
@@ -186,12 +191,13 @@ def refresh(settings: Settings, opts: RefreshOptions | None = None) -> RefreshRe
                         r.status == "succeeded" for r in results if r.name == "build"):
                     step_result, report = _write_report(con, settings, opts)
                     results.append(step_result)
+                overall.notes.extend(retention.prune(settings, opts.today))
                 failed = [r.name for r in results if r.status == "failed"]
                 if failed:
                     overall.notes.append("failed steps: " + ", ".join(failed))
             build_ok = all(r.status == "succeeded" for r in results if r.name == "build")
             if build_ok:
-                published = publish.publish(con, settings.work_db, settings.db)
+                published = publish.publish(con, work_db, settings.db)
                 console.info(f"published {published}")
             else:
                 console.log.error("build failed: readers keep the previously published database")

@@ -1,7 +1,15 @@
-"""`mltrends status`: freshness per source and the recent runs, from the published database."""
+"""`mltrends status`: freshness per source and the recent runs, from the published database.
+
+`check(report, limits)` turns the status into the problems a monitor alerts on: no
+database, a last refresh that failed, a source staler than its limit (`[status]
+max_age_days` in mltrends.toml, per source; 0 turns a source's check off).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +19,10 @@ from rich.console import Console
 from rich.table import Table
 
 from mltrends import db, publish
-from mltrends.config import Settings
+from mltrends.config import Settings, StatusSettings
 from mltrends.sources.registry import SOURCES
+
+DEFAULT_MAX_AGE_DAYS: float = StatusSettings.model_fields["max_age_days"].default
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
@@ -25,12 +35,10 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
 def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -> dict[str, Any]:
     """Gather the status of the published database (and whether a refresh runs now)."""
     now = now or db.now_utc()
-    lock = publish.read_lock(publish.lock_path_for(settings.work_db))
+    lock = publish.read_lock(publish.lock_path_for(publish.work_db_for(settings)))
     running = None
     if lock and lock.get("pid"):
         try:
-            import os
-
             os.kill(int(lock["pid"]), 0)
             running = lock
         except (ProcessLookupError, ValueError):
@@ -61,10 +69,66 @@ def collect(settings: Settings, n_runs: int = 10, now: datetime | None = None) -
             "select run_id, command, status, started_at, finished_at, rows, error from runs "
             "order by started_at desc limit ?", [n_runs])
         names = [d[0] for d in cur.description]
-        result["runs"] = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        result["runs"] = [_plain_run(dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+        last = con.execute(
+            "select run_id, status, started_at, finished_at, notes, error from runs "
+            "where command = 'refresh' order by started_at desc limit 1").fetchall()
+        result["last_refresh"] = None
+        if last:
+            run_id, run_status, started, finished, notes, error = last[0]
+            failed = [r[0].removeprefix("refresh:") for r in con.execute(
+                "select command from runs where command like 'refresh:%' and status = 'failed' "
+                "and started_at >= ? and started_at <= ? order by started_at",
+                [started, finished or now]).fetchall()]
+            ok = run_status == "succeeded" and not failed
+            result["last_refresh"] = {"run_id": run_id, "status": "succeeded" if ok else "failed",
+                                      "started_at": started, "finished_at": finished,
+                                      "failed_steps": failed, "error": error, "notes": notes or None}
     finally:
         con.close()
     return result
+
+
+def _plain_run(run: dict[str, Any]) -> dict[str, Any]:
+    """A run row with its JSON column as a value, not a string holding JSON."""
+    if isinstance(run.get("rows"), str):
+        with contextlib.suppress(ValueError):
+            run["rows"] = json.loads(run["rows"])
+    return run
+
+
+def max_age_days(settings: Settings) -> dict[str, float]:
+    """The staleness limit per source ([status] max_age_days: one number, or one per source)."""
+    value = settings.status.max_age_days
+    if isinstance(value, dict):
+        return {s.name: float(value.get(s.name, DEFAULT_MAX_AGE_DAYS)) for s in SOURCES}
+    return {s.name: float(value) for s in SOURCES}
+
+
+def check(report: dict[str, Any], limits: dict[str, float]) -> list[str]:
+    """What a monitor should alert on, one sentence each; empty when all is well."""
+    if report.get("error"):
+        return [report["error"]]
+    problems = []
+    last = report.get("last_refresh")
+    if last and last["status"] != "succeeded":
+        steps = ", ".join(last["failed_steps"]) or "the refresh itself"
+        problems.append(f"the last refresh ({last['started_at']:%Y-%m-%d %H:%M} UTC) failed: {steps}")
+    for source, info in report["sources"].items():
+        limit = limits.get(source, DEFAULT_MAX_AGE_DAYS)
+        if limit <= 0:
+            continue
+        age = info["staleness_days"]
+        if age is None:
+            problems.append(f"source {source} has never been refreshed successfully")
+        elif age > limit:
+            problems.append(f"source {source} is {age:g} days old (limit {limit:g})")
+    return problems
+
+
+def days(value: float | None) -> str:
+    """Staleness for people: 0 is 0, unknown is 'never'."""
+    return "never" if value is None else f"{value:g}"
 
 
 def print_status(report: dict[str, Any]) -> None:
@@ -80,7 +144,7 @@ def print_status(report: dict[str, Any]) -> None:
         table.add_column(col)
     for source, info in report["sources"].items():
         rows = ", ".join(f"{t} {n:,}" if n is not None else f"{t} -" for t, n in info["rows"].items())
-        table.add_row(source, str(info["last_success"] or "never"), str(info["staleness_days"] or "-"),
+        table.add_row(source, str(info["last_success"] or "never"), days(info["staleness_days"]),
                       rows, str(info["last_failure"] or ""))
     out.print(table)
     runs = Table(title="recent runs")

@@ -40,6 +40,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    query_pairs: list[tuple[str, str]] = field(default_factory=list)  # repeated parameters too
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -94,8 +95,9 @@ class LocalServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                req = Request(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                              {k.lower(): v for k, v in self.headers.items()}, body)
+                pairs = parse_qsl(parts.query, keep_blank_values=True)
+                req = Request(self.command, parts.path, dict(pairs),
+                              {k.lower(): v for k, v in self.headers.items()}, body, pairs)
                 with server._lock:
                     server.requests.append(req)
                     over = len(server.requests) > server.max_requests

@@ -34,12 +34,14 @@ class PrefixRouter:
         return self.default(req)
 
 
-
-
 def demo_server(demo_dir: Path = DEMO_DIR, lifetime: float = 3600.0) -> LocalServer:
     recordings = load_recordings([demo_dir / "http"]) if (demo_dir / "http").is_dir() else []
     replay = ReplayHandler(recordings)
     routes: dict[str, Handler] = {}
+    hub_file = demo_dir / "hub" / "models.json"
+    if hub_file.is_file():
+        from mltrends_demo.hub import HubStandIn, load_models
+        routes["/hub"] = HubStandIn(load_models(hub_file), strip_prefix="/hub")
     routes["/github-api"] = routes["/github-graphql"] = demo_handler(demo_dir)
     return LocalServer(PrefixRouter(routes, replay), lifetime=lifetime)
 
@@ -56,4 +58,5 @@ def demo_settings(settings: Settings, server_url: str, demo_dir: Path = DEMO_DIR
         http_backoff_max=0.5,
         http_max_sleep=5.0,
         pypi={"min_interval": 0.0},
+        hub={"since": "2019-01-01", "page_size": 100},
     )

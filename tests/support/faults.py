@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from mltrends_demo.localserver import Handler, Request, Response
 
@@ -144,7 +145,8 @@ class FaultInjector:
                                     {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
                                      "x-ratelimit-reset": str(reset)})
         if kind == "redirect":
-            query = "&".join(f"{k}={v}" for k, v in {**req.query, "_redirected": "1"}.items())
+            pairs = req.query_pairs or list(req.query.items())  # repeated parameters survive
+            query = urlencode([*pairs, ("_redirected", "1")])
             return Response(307, {"Location": f"{req.path}?{query}"}, b"")
         if kind == "slow":
             real = self.inner(req)

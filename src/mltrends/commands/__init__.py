@@ -21,19 +21,30 @@ class App:
     quiet: bool = False
     verbose: bool = False
 
-    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return db.connect(self.settings.db, read_only=read_only)
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the published database (it must exist).
+
+        Commands that write use `writing()` or `recorded()` instead: they never open the
+        published file for writing.
+        """
+        if not read_only:
+            raise ValueError("write through App.writing(): the published file is only replaced")
+        return db.connect(self.settings.db, read_only=True)
+
+    @contextlib.contextmanager
+    def writing(self, command: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The write path: refresh lock, the working file of --db, atomic publish on success."""
+        from mltrends import publish
+
+        with publish.writing(self.settings, command) as con:
+            yield con
 
     @contextlib.contextmanager
     def recorded(self, command: str, args: Mapping[str, Any] | None = None,
                  source: str | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, db.RunLog]]:
-        """Open the database and record the command in `runs`; closes the connection after."""
-        con = self.connect()
-        try:
-            with db.recorded_run(con, command, args, source=source) as run:
-                yield con, run
-        finally:
-            con.close()
+        """Write through `writing()` and record the command in `runs`."""
+        with self.writing(command) as con, db.recorded_run(con, command, args, source=source) as run:
+            yield con, run
 
 
 pass_app = click.make_pass_decorator(App)

@@ -7,7 +7,7 @@ import json
 import click
 
 from mltrends import claims as claims_mod
-from mltrends import db, models
+from mltrends import models
 from mltrends.commands import App, pass_app
 
 
@@ -36,13 +36,9 @@ def claims_command(app: App, as_json: bool) -> None:
     Writes claims_scorecard. Verdicts: supported, contradicted, inconclusive,
     not measurable (with the reason). Needs `mltrends build` first.
     """
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "claims") as run:
-            rows = claims_mod.evaluate(con)
-            run.add("claims_scorecard", len(rows))
-    finally:
-        con.close()
+    with app.recorded("claims") as (_con, run):
+        rows = claims_mod.evaluate(_con)
+        run.add("claims_scorecard", len(rows))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))

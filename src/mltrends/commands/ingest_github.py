@@ -51,30 +51,26 @@ def github_cmd(app: App, repos_file: str | None, from_papers: bool, orgs: str | 
             raise RepoListError(f"{repos_file}: no GitHub repository in it{detail}")
     args = {"repos": repos_file, "orgs": orgs, "max_requests": max_requests, "stale_days": stale_days,
             "star_history": star_history}
-    con = app.connect()
-    try:
-        with db.recorded_run(con, "ingest github", args, source="github") as run:
-            for line, text in bad:
-                console.info(f"{repos_file}:{line}: {text!r} is not a GitHub repository; skipped")
-                with db.transaction(con):
-                    db.reject(con, "github:repo-list", {"file": repos_file, "line": line, "text": text},
-                              "not owner/repo or a GitHub URL", run.run_id)
-            result = github.ingest(con, app.settings, repos=repos, from_papers=repos is None, orgs=orgs,
-                                   max_requests=max_requests, stale_days=stale_days,
-                                   star_history=star_history, run_id=run.run_id)
-            for table, n in result.items():
-                run.add(table, n)
-            summary = (f"github: {result['github_repos']} repos, {result['github_owners']} owners, "
-                       f"{result['github_manifests']} manifests, {result['github_star_snapshots']} snapshots, "
-                       f"{result['github_org_repos']} org repos, {result['github_star_history']} stars dated; "
-                       f"{result.requests} requests ({result.not_modified} unchanged, 304)")
-            run.notes.append(summary)
-            if result.failed:
-                run.notes.append(f"{len(result.failed)} repos GitHub could not answer (see rejected_records)")
-            if result.stopped:
-                run.notes.append(f"stopped: {result.stopped}; {result.remaining} repos left")
-    finally:
-        con.close()
+    with app.recorded("ingest github", args, source="github") as (con, run):
+        for line, text in bad:
+            console.info(f"{repos_file}:{line}: {text!r} is not a GitHub repository; skipped")
+            with db.transaction(con):
+                db.reject(con, "github:repo-list", {"file": repos_file, "line": line, "text": text},
+                          "not owner/repo or a GitHub URL", run.run_id)
+        result = github.ingest(con, app.settings, repos=repos, from_papers=repos is None, orgs=orgs,
+                               max_requests=max_requests, stale_days=stale_days,
+                               star_history=star_history, run_id=run.run_id)
+        for table, n in result.items():
+            run.add(table, n)
+        summary = (f"github: {result['github_repos']} repos, {result['github_owners']} owners, "
+                   f"{result['github_manifests']} manifests, {result['github_star_snapshots']} snapshots, "
+                   f"{result['github_org_repos']} org repos, {result['github_star_history']} stars dated; "
+                   f"{result.requests} requests ({result.not_modified} unchanged, 304)")
+        run.notes.append(summary)
+        if result.failed:
+            run.notes.append(f"{len(result.failed)} repos GitHub could not answer (see rejected_records)")
+        if result.stopped:
+            run.notes.append(f"stopped: {result.stopped}; {result.remaining} repos left")
     if not app.quiet:
         click.echo(summary)
         if result.stopped:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import click
+import duckdb
 
-from mltrends import console, db
+from mltrends import console
 from mltrends.commands import App, day_option, pass_app
 from mltrends.sources import pypi, pypi_bigquery
 from mltrends.sources.pypi_families import load_families, select_packages
@@ -54,33 +55,31 @@ def ingest_pypi(app: App, packages: str | None, families: str | None, frameworks
         raise click.UsageError("no package matches --packages/--family/--framework")
     args = {"packages": packages, "family": families, "framework": frameworks, "force": force,
             "bigquery": use_bigquery, "start": start, "end": end, "dry_run": dry_run}
-    con = app.connect()
-    try:
-        if use_bigquery and dry_run:
-            assert start is not None and end is not None
-            result = pypi_bigquery.ingest_bigquery(con, settings, [t.package for t in chosen],
+    if use_bigquery and dry_run:
+        assert start is not None and end is not None
+        # pricing a query reads nothing from the database and writes nothing
+        with duckdb.connect(":memory:") as scratch:
+            result = pypi_bigquery.ingest_bigquery(scratch, settings, [t.package for t in chosen],
                                                    start, end, dry_run=True)
-            click.echo(f"would scan {result['bytes_processed']:,} bytes "
-                       f"({result['bytes_processed'] / 2**30:.2f} GiB) for {len(chosen)} package(s)")
-            return
-        with db.recorded_run(con, "ingest pypi", args, source="pypi") as run:
-            if use_bigquery:
-                assert start is not None and end is not None
-                rows = pypi_bigquery.ingest_bigquery(con, settings, [t.package for t in chosen],
-                                                     start, end, run_id=run.run_id)
-            else:
-                try:
-                    rows = pypi.ingest(con, settings, [t.package for t in chosen], force=force,
-                                       min_interval=min_interval, run_id=run.run_id)
-                except Incomplete as exc:
-                    for table, n in exc.rows.items():
-                        run.add(table, n)
-                    raise
-            for table, n in rows.items():
-                run.add(table, n)
-        console.info("pypi: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
-    finally:
-        con.close()
+        click.echo(f"would scan {result['bytes_processed']:,} bytes "
+                   f"({result['bytes_processed'] / 2**30:.2f} GiB) for {len(chosen)} package(s)")
+        return
+    with app.recorded("ingest pypi", args, source="pypi") as (con, run):
+        if use_bigquery:
+            assert start is not None and end is not None
+            rows = pypi_bigquery.ingest_bigquery(con, settings, [t.package for t in chosen],
+                                                 start, end, run_id=run.run_id)
+        else:
+            try:
+                rows = pypi.ingest(con, settings, [t.package for t in chosen], force=force,
+                                   min_interval=min_interval, run_id=run.run_id)
+            except Incomplete as exc:
+                for table, n in exc.rows.items():
+                    run.add(table, n)
+                raise
+        for table, n in rows.items():
+            run.add(table, n)
+    console.info("pypi: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
 
 
 INGEST_COMMANDS: list[click.Command] = [ingest_pypi]

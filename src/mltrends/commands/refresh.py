@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -11,10 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import click
-from rich.console import Console
+import duckdb
 from rich.table import Table
 
-from mltrends import console
+from mltrends import console, errors, querying
 from mltrends import refresh as refresh_mod
 from mltrends import status as status_mod
 from mltrends.commands import App, pass_app
@@ -42,16 +41,19 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Fetch papers published since this date (default: incremental cursors).")
 @click.option("--budget-github", type=int, default=None, help="At most this many GitHub requests.")
+@click.option("--budget-hub", type=int, default=None,
+              help="At most this many Hugging Face Hub requests [default: [hub] max_requests, else 100].")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
-@click.option("--reproduce", is_flag=True, help="Also run the reproduction job on bundled repos.")
+@click.option("--reproduce", is_flag=True,
+              help="Also run a stratified, seeded sample of paper implementations ([reproduce] refresh_sample, refresh_seed).")
 @click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
 @pass_app
-def refresh(app: App, sources: str, since: object, budget_github: int | None, no_report: bool,
-            reload_dumps: bool, reproduce: bool, wait: bool) -> None:
+def refresh(app: App, sources: str, since: object, budget_github: int | None, budget_hub: int | None,
+            no_report: bool, reload_dumps: bool, reproduce: bool, wait: bool) -> None:
     """Refresh every source incrementally, rebuild, check claims, publish, report.
 
-    Works in the working database (settings work_db) and publishes a consistent copy to
+    Works in the working file of --db (<name>.work.duckdb) and publishes a consistent copy to
     --db atomically at the end; readers of the published file are never disturbed.
     Exit status 0 when every step succeeded, 1 when some failed (the log says what to
     rerun), 2 when the refresh could not start (e.g. another one is running).
@@ -61,7 +63,7 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, no
     opts = refresh_mod.RefreshOptions(
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
         since=since.date() if since else None,  # type: ignore[attr-defined]
-        budget_github=budget_github, no_report=no_report,
+        budget_github=budget_github, budget_hub=budget_hub, no_report=no_report,
         dumps=True if reload_dumps else None, reproduce=reproduce, wait=wait,
     )
     try:
@@ -74,7 +76,7 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, no
 
 
 @click.command()
-@click.option("--out", default=None, help="Report folder (default reports/<date>/ and reports/latest).")
+@click.option("--out", default=None, help="Report folder (default reports/demo/<date>/ and reports/demo/latest).")
 @click.option("--keep", is_flag=True, help="Keep the previous demo database instead of starting fresh.")
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @pass_app
@@ -82,22 +84,23 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
     """Run the whole pipeline offline on the bundled SYNTHETIC inputs, ending in a report.
 
     Serves the bundled recordings from 127.0.0.1 and runs exactly the path a scheduled
-    `mltrends refresh` takes. Writes data/demo.duckdb (not your --db) unless --db is given.
+    `mltrends refresh` takes. Always writes data/demo.duckdb, its working file and
+    reports/demo/ under the current folder, whatever --db, MLTRENDS_DB or the config say,
+    and refuses to replace a file there that is not a demo database.
     """
+    from mltrends import demo_guard
     from mltrends_demo.server import DEMO_DIR, demo_server, demo_settings
 
-    settings = app.settings
-    if settings.db == "data/mltrends.duckdb":
-        settings = settings.with_overrides(db="data/demo.duckdb", work_db="data/demo-work.duckdb")
-    if not keep:
-        for path in (settings.db, settings.work_db):
-            for suffix in ("", ".wal"):
-                Path(path + suffix).unlink(missing_ok=True)
+    settings = demo_guard.demo_paths(app.settings)
+    if app.settings.db != settings.db and not app.quiet:
+        console.info(f"demo: writes {settings.db}, never {app.settings.db}")
+    # checked again under the lock before anything is deleted
+    demo_guard.check_demo_files(settings.db, refresh_mod.publish.work_db_for(settings))
     with demo_server(DEMO_DIR) as server:
         demo_cfg = demo_settings(settings, server.url, DEMO_DIR)
         opts = refresh_mod.RefreshOptions(
             since=date(2025, 7, 1), no_report=no_report, dumps=True, reproduce=True,
-            reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True,
+            reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True, fresh=not keep,
         )
         result = refresh_mod.refresh(demo_cfg, opts)
     if not app.quiet:
@@ -107,76 +110,105 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (plain nested JSON).")
 @click.option("--runs", "n_runs", default=10, show_default=True, help="How many recent runs to list.")
+@click.option("--check", is_flag=True,
+              help="A monitoring check: exit 1 when the last refresh failed or a source is staler "
+                   "than its limit ([status] max_age_days), 2 when there is no database; one line "
+                   "per problem.")
 @pass_app
-def status(app: App, as_json: bool, n_runs: int) -> None:
-    """Per source: last successful refresh, rows, staleness; the last runs and their errors."""
+def status(app: App, as_json: bool, n_runs: int, check: bool) -> None:
+    """Per source: last successful refresh, rows, staleness; the last runs and their errors.
+
+    Example for cron: mltrends status --check || mail -s "mltrends needs a look" you@example.org
+    """
     report = status_mod.collect(app.settings, n_runs=n_runs)
+    problems = status_mod.check(report, status_mod.max_age_days(app.settings))
+    report["problems"] = problems
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
-        return
-    status_mod.print_status(report)
+    elif check:
+        for problem in problems:
+            click.echo(f"problem: {problem}")
+        if not problems:
+            last = report.get("last_refresh") or {}
+            click.echo(f"ok: {report['database']}: last refresh {last.get('finished_at') or '?'} UTC "
+                       f"succeeded, every source within its age limit")
+    else:
+        status_mod.print_status(report)
+    if check and problems:
+        sys.exit(errors.USAGE if report.get("error") else errors.FAILED)
 
 
-@click.command()
-@click.argument("sql")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("sql", required=False)
+@click.option("-f", "--file", "sql_file", metavar="PATH", default=None,
+              help="Read the SQL from this file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(querying.FORMATS), default=None,
+              help="Output format [default: table on a terminal, csv otherwise].")
 @click.option("--max-rows", default=200, show_default=True, help="Rows shown in table format.")
 @pass_app
-def query(app: App, sql: str, fmt: str, max_rows: int) -> None:
+def query(app: App, sql: str | None, sql_file: str | None, fmt: str | None, max_rows: int) -> None:
     """Run SQL on the published database (read-only) and print the result.
 
-    Example: mltrends query "select * from framework_share_quarterly order by quarter desc limit 9"
+    The SQL comes from the argument, from --file PATH, or from stdin (`-`, or nothing
+    given with stdin not a terminal). Leading `--` comments are fine.
+
+    \b
+    Examples:
+      mltrends query "select * from adoption_summary"
+      mltrends query --file sql/examples/jax_share_by_year.sql
+      mltrends query - < sql/examples/sector_shares.sql --format markdown
     """
-    import duckdb
+    from mltrends.readonly import connect_query
 
-    from mltrends import db
-
-    con = db.connect(app.settings.db, read_only=True)
+    text, where = querying.read_sql(sql, sql_file)
+    con = connect_query(app.settings.db)
     try:
-        cur = con.execute(sql)
-        if cur.description is None:
-            return
-        names = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        raise click.ClickException(f"query failed: {exc}") from exc
+        try:
+            cur = con.execute(text)
+            names = [d[0] for d in cur.description] if cur.description else []
+            rows = cur.fetchall() if names else []
+        except duckdb.Error as exc:
+            _code, line = errors.describe_duckdb(exc, app.settings.db, where=where)
+            if _code == errors.SQL:
+                raise errors.QueryError(where, line.split(": ", 1)[1]) from exc
+            raise
     finally:
         con.close()
-    if fmt == "json":
-        for row in rows:
-            click.echo(json.dumps(dict(zip(names, row, strict=True)), default=str))
-    elif fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(names)
-        writer.writerows(rows)
+    if not names:
+        return
+    terminal = sys.stdout.isatty()
+    fmt = fmt or ("table" if terminal else "csv")
+    width = shutil.get_terminal_size((100, 40)).columns
+    out = querying.render(querying.Result(names, rows), fmt, width=width, max_rows=max_rows)
+    if terminal and fmt == "table" and out.count("\n") > shutil.get_terminal_size((100, 40)).lines:
+        click.echo_via_pager(out)
     else:
-        table = Table(show_lines=False)
-        for n in names:
-            table.add_column(n)
-        for row in rows[:max_rows]:
-            table.add_row(*["" if v is None else str(v) for v in row])
-        Console(file=sys.stdout).print(table)
-        if len(rows) > max_rows:
-            click.echo(f"({len(rows) - max_rows} more rows; use --format csv)")
+        click.echo(out, nl=False)
 
 
 @click.command()
 @pass_app
 def shell(app: App) -> None:
-    """Open the DuckDB CLI on the published database, read-only (needs the `duckdb` CLI)."""
+    """Open the DuckDB CLI on the published database, read-only (needs the `duckdb` CLI).
+
+    External access, extension installs and the dot commands that touch files are off,
+    as in `mltrends query`.
+    """
+    from mltrends.readonly import NothingToRead, missing_message, shell_argv
+
     path = app.settings.db
-    if not Path(path).exists():
-        raise click.ClickException(f"{path} does not exist yet: run `mltrends refresh` or `make demo`")
+    if not Path(path).is_file():
+        raise NothingToRead(missing_message(path))
     beside = Path(sys.executable).with_name("duckdb")  # the duckdb-cli package in this venv
     exe = shutil.which("duckdb") or (str(beside) if beside.exists() else None)
     if exe is None:
         raise click.ClickException(
             "the DuckDB CLI is not installed; install it (https://duckdb.org/docs/installation) "
             f"or query with: mltrends --db {path} query \"SQL\"")
-    os.execv(exe, [exe, "-readonly", path])
+    argv = shell_argv(exe, path)
+    os.execv(argv[0], argv)
 
 
 COMMANDS += [refresh, demo, status, query, shell]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from mltrends import db
 from mltrends.commands import App, pass_app
 
 
@@ -34,16 +33,19 @@ def report(app: App, out_dir: str | None, demo: bool | None, screenshot: bool) -
     Prints the path of index.html. Exit codes: 0 written, 2 cannot be written, 3 written but the
     browser check (--screenshot) failed.
     """
+    from mltrends.demo_guard import is_synthetic
     from mltrends.report import write_report
 
     if not Path(app.settings.db).exists():
         raise FileNotFoundError(f"database {app.settings.db} does not exist "
                                 "(run `mltrends refresh` or `mltrends demo` first)")
+    # only reads: a reader holding the published file (a DuckDB CLI, a BI tool) is no obstacle
     con = app.connect()
     try:
-        with db.recorded_run(con, "report", {"out": out_dir, "demo": demo}) as run:
-            folder = write_report(con, app.settings, out_dir=out_dir, demo=demo)
-            run.add("report_charts", len(list((folder / "charts").glob("*.svg"))))
+        if demo is False and is_synthetic(con):
+            raise click.UsageError(f"{app.settings.db} is marked as synthetic demo data; "
+                                   "its report keeps the synthetic-data labels (--no-demo refused)")
+        folder = write_report(con, app.settings, out_dir=out_dir, demo=demo)
     finally:
         con.close()
     index = folder / "index.html"

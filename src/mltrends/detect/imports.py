@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import nbformat
 import nbformat.reader
 
+from mltrends.detect.limits import line_at
+
 CONTEXT_RANK = {"module": 0, "function": 1, "try": 2}
 _GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _BACKEND_TOKENS = (b"KERAS_BACKEND", b"set_backend")
@@ -86,7 +88,7 @@ def _relevant_lines(data: bytes, relevant: re.Pattern[bytes]) -> tuple[int, list
         if m:
             last = end
             if m.group("dyn"):
-                dynamic.append(data.count(b"\n", 0, start) + 1)
+                dynamic.append(line_at(data, start))
         pos = end + 1
     for token in _BACKEND_TOKENS:
         i = find(token)
@@ -94,7 +96,7 @@ def _relevant_lines(data: bytes, relevant: re.Pattern[bytes]) -> tuple[int, list
             end = find(b"\n", i)
             end = len(data) if end < 0 else end
             last = max(last, end)
-            dynamic.append(data.count(b"\n", 0, i) + 1)
+            dynamic.append(line_at(data, i))
             i = find(token, end)
     return last, dynamic
 
@@ -232,7 +234,7 @@ def _class_bases(data: bytes, aliases: dict[str, str]) -> list[tuple[str, int]]:
             root, _, rest = base.partition(".")
             module = aliases.get(root)
             if module:
-                found.append((f"{module}.{rest}" if rest else module, data.count(b"\n", 0, m.start()) + 1))
+                found.append((f"{module}.{rest}" if rest else module, line_at(data, m.start())))
     return found
 
 
@@ -240,7 +242,7 @@ def _fallback(data: bytes, want_bases: bool) -> PyScan:
     """Imports by line regex, for files `ast` cannot read."""
     scan = PyScan(fallback=True)
     for m in _FALLBACK.finditer(data):
-        line = data.count(b"\n", 0, m.start()) + 1
+        line = line_at(data, m.start())
         ctx = "function" if m.group(1) else "module"
         if m.group(2):
             module = m.group(2).decode("ascii", "ignore")
@@ -253,10 +255,10 @@ def _fallback(data: bytes, want_bases: bool) -> PyScan:
                 alias = tokens[2] if len(tokens) == 3 and tokens[1] == "as" else tokens[0].split(".")[0]
                 scan.aliases[alias] = tokens[0] if len(tokens) == 3 else alias
     for m in _DYNAMIC_FALLBACK.finditer(data):
-        scan.imports.append(ImportHit(m.group(1).decode(), data.count(b"\n", 0, m.start()) + 1, "function"))
+        scan.imports.append(ImportHit(m.group(1).decode(), line_at(data, m.start()), "function"))
     for m in _BACKEND_FALLBACK.finditer(data):
         value = (m.group(1) or m.group(2)).decode()
-        scan.backends.append((value, data.count(b"\n", 0, m.start()) + 1))
+        scan.backends.append((value, line_at(data, m.start())))
     if want_bases:
         scan.bases = _class_bases(data, scan.aliases)
     return scan

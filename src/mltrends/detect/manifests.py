@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from mltrends.detect.limits import MAX_REQUIREMENTS, line_at
+
 
 class Req(NamedTuple):
     name: str
@@ -23,7 +25,8 @@ class Req(NamedTuple):
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _WHEEL = re.compile(r"/([A-Za-z0-9_.]+?)-\d[^/]*\.(?:whl|tar\.gz|zip)$")
-_QUOTED = re.compile(r"""['"]([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*(?:[<>=!~;][^'"]*)?['"]""")
+_QUOTED = re.compile(r"""['"]([A-Za-z0-9][A-Za-z0-9._-]{0,200})(?:\[[^\]]{0,200}\])?\s{0,20}"""
+                     r"""(?:[<>=!~;][^'"]{0,300})?['"]""")
 _DEV = re.compile(r"(?:^|[-_./])(dev|test|tests|testing|lint|style|ci|check|develop)(?:$|[-_./])", re.I)
 _DOCS = re.compile(r"(?:^|[-_./])(docs?|documentation|sphinx)(?:$|[-_./])", re.I)
 _OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-f", "--find-links", "-i",
@@ -116,8 +119,8 @@ def _line_of(lines: list[str], name: str, start: int = 0) -> int:
 
 
 def _quoted_fallback(text: str, context: str) -> list[Req]:
-    return [Req(m.group(1), text.count("\n", 0, m.start()) + 1, context)
-            for m in _QUOTED.finditer(text)]
+    return [Req(m.group(1), line_at(text, m.start()), context)
+            for m, _ in zip(_QUOTED.finditer(text), range(MAX_REQUIREMENTS), strict=False)]
 
 
 # --- setup.py --------------------------------------------------------------------------
@@ -256,7 +259,7 @@ def _items(value: Any) -> list[tuple[str, Any]]:
 def _located(text: str, found: list[tuple[str, str]]) -> list[Req]:
     lines = text.splitlines()
     reqs = []
-    for spec, context in found:
+    for spec, context in found[:MAX_REQUIREMENTS]:
         name = requirement_name(spec)
         if name:
             exact = next((i for i, text in enumerate(lines, 1) if spec != name and spec in text), 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -11,11 +12,19 @@ from pathlib import Path, PurePosixPath
 from mltrends.detect import manifests as mf
 from mltrends.detect import purpose
 from mltrends.detect.imports import PyScan, relevant_pattern, scan_notebook, scan_python
+from mltrends.detect.limits import STATIC_SECONDS, read_inside
 from mltrends.detect.model import DetectionResult, Evidence, canonical_package, load_mapping
 from mltrends.detect.model import Mapping as FrameworkMap
 from mltrends.detect.scoring import score
 from mltrends.detect.tpu import tpu_evidence, with_tpu
-from mltrends.detect.tree import Tree, file_kind, gitmodule_paths, list_tree, tree_of_paths
+from mltrends.detect.tree import (
+    MAX_MANIFEST_BYTES,
+    Tree,
+    file_kind,
+    gitmodule_paths,
+    list_tree,
+    tree_of_paths,
+)
 
 CONTEXT_RANK = {"required": 0, "optional": 1, "dev": 2, "docs": 3}
 
@@ -29,11 +38,7 @@ class Reader:
 
     def __call__(self, rel: str) -> bytes | None:
         self.opens[rel] += 1
-        try:
-            with open(os.path.join(self.root, rel), "rb") as fh:
-                return fh.read()
-        except OSError:
-            return None
+        return read_inside(self.root, rel)
 
 
 class Scan:
@@ -50,6 +55,11 @@ class Scan:
         self.stats: Counter[str] = Counter()
         self.requirements: dict[str, tuple[list[mf.Req], list[tuple[str, int]], str]] = {}
         self.seen: set[str] = set()
+        self.deadline = time.monotonic() + STATIC_SECONDS
+
+    def _spent(self) -> bool:
+        """The time budget of the static pass is used up (the rest is left unread)."""
+        return time.monotonic() > self.deadline
 
     def run(self) -> DetectionResult:
         files = self.tree.files
@@ -60,6 +70,9 @@ class Scan:
                     self.tree.vendored |= gitmodule_paths(data.decode("utf-8", "replace"))
         for rel, kind in files:
             if kind != "gitmodules":
+                if self._spent():
+                    self.stats["files_over_budget"] += 1
+                    continue
                 self.add(rel, kind)
         self._emit_requirements()
         self.stats["files_skipped"] += self.tree.skipped
@@ -174,10 +187,12 @@ class Scan:
             for rel, (_, includes, _) in list(self.requirements.items()):
                 for target, _ in includes:
                     path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
-                    if path.startswith("../"):
-                        continue
+                    if path.startswith(("../", "/")) or path == "..":
+                        continue  # an include outside the repository is never opened
                     if path not in self.requirements:
-                        data = None if path in self.seen else self.read(path)
+                        data = None if path in self.seen or self._spent() else self.read(path)
+                        if data is not None and len(data) > MAX_MANIFEST_BYTES:
+                            data = None
                         self.seen.add(path)
                         if data is None:
                             self.requirements[path] = ([], [], "required")

@@ -13,10 +13,6 @@ from datetime import date
 COVERAGE_MIN = 0.5
 
 
-def quarter_name(d: date) -> str:
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
-
-
 def quarter_start(name: str) -> date:
     return date(int(name[:4]), (int(name[-1]) - 1) * 3 + 1, 1)
 

@@ -25,16 +25,17 @@ import vl_convert as vlc
 
 from mltrends import __version__, console, db
 from mltrends.config import Settings
-from mltrends.report import html, markdown
+from mltrends.report import conventions, html, markdown
 from mltrends.report.coverage import coverage, method
 from mltrends.report.data import ReportData
+from mltrends.report.hub import hub
 from mltrends.report.industry import industry, reproduction
 from mltrends.report.model import ChartItem, Context, Section
 from mltrends.report.research import headline, research
 
 __all__ = ["ReportError", "build_sections", "detect_synthetic", "mark_synthetic", "write_report"]
 
-SECTION_ORDER = ("headline", "research", "industry", "reproduction", "coverage", "method")
+SECTION_ORDER = ("headline", "research", "industry", "hub", "reproduction", "coverage", "method")
 OUTPUTS = {"index.html", "report.md", "manifest.json", "screenshot.png", "charts", "data"}
 SYNTHETIC_STATE = ("mltrends", "synthetic")  # the one synthetic marker, in load_state
 
@@ -64,7 +65,7 @@ def detect_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
 def build_sections(con: duckdb.DuckDBPyConnection, demo: bool) -> list[Section]:
     """Every section, in the fixed order, from what the database holds."""
     ctx = Context(ReportData(con), demo)
-    builders = {"headline": headline, "research": research, "industry": industry,
+    builders = {"headline": headline, "research": research, "industry": industry, "hub": hub,
                 "reproduction": reproduction, "coverage": coverage, "method": method}
     return [builders[name](ctx) for name in SECTION_ORDER]
 
@@ -74,7 +75,7 @@ def chart_spec(item: ChartItem) -> dict[str, Any]:
     with alt.data_transformers.disable_max_rows():
         spec = item.chart.to_dict()
     spec.pop("$schema", None)
-    return _finite(spec)
+    return conventions.apply(_finite(spec))
 
 
 def _finite(value: Any) -> Any:
@@ -88,10 +89,13 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _images(name: str, spec: dict[str, Any], charts_dir: Path) -> None:
+def _images(name: str, spec: dict[str, Any], charts_dir: Path | None) -> str:
+    """The chart drawn at build time: its SVG (inlined in the page), and the files when asked."""
     svg = vlc.vegalite_to_svg(spec, vl_version=html.VL_VERSION)
-    (charts_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
-    (charts_dir / f"{name}.png").write_bytes(vlc.svg_to_png(svg, scale=2.0))
+    if charts_dir is not None:
+        (charts_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
+        (charts_dir / f"{name}.png").write_bytes(vlc.svg_to_png(svg, scale=2.0))
+    return svg
 
 
 def _prepare(target: Path) -> Path:
@@ -151,7 +155,7 @@ def write_report(con: duckdb.DuckDBPyConnection, settings: Settings, out_dir: st
                  day: date | None = None, images: bool = True) -> Path:
     """Write the report; returns its folder. `latest` follows unless out_dir is elsewhere.
 
-    images=False skips charts/*.png and *.svg (the page itself does not need them).
+    images=False skips the files charts/*.png and *.svg (the page inlines its own SVGs).
     """
     day = day or date.today()
     reports_dir = Path(settings.reports_dir)
@@ -167,15 +171,15 @@ def write_report(con: duckdb.DuckDBPyConnection, settings: Settings, out_dir: st
     try:
         for item in items:
             item.data.to_csv(staging / "data" / f"{item.name}.csv", index=False)
-        with ThreadPoolExecutor(max_workers=2 if images else 1) as pool:
-            jobs = [pool.submit(_images, name, spec, staging / "charts")
-                    for name, spec in specs.items() if images]
-            for job in console.track(jobs, total=len(jobs), label="charts"):
-                job.result()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            jobs = {name: pool.submit(_images, name, spec, staging / "charts" if images else None)
+                    for name, spec in specs.items()}
+            svgs = {name: job.result() for name, job in
+                    console.track(jobs.items(), total=len(jobs), label="charts")}
         meta = {"date": day.isoformat(), "demo": demo, "version": __version__,
                 "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
                 "database": Path(settings.db).name}
-        (staging / "index.html").write_text(html.render(sections, specs, meta), encoding="utf-8")
+        (staging / "index.html").write_text(html.render(sections, specs, meta, svgs), encoding="utf-8")
         (staging / "report.md").write_text(markdown.render(sections, meta), encoding="utf-8")
         manifest = dict(meta, sections=[{"id": s.id, "title": s.title, "empty": s.empty,
                                          "charts": [c.name for c in s.charts], "missing": s.missing}

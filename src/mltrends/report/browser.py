@@ -31,11 +31,18 @@ class PageCheck:
     console_errors: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
     title: str = ""
+    static: int = 0                 # charts whose build-time SVG shows (the view without scripts)
+    scroll_width: int = 0           # document width; wider than the viewport = sideways scroll
+    viewport_width: int = 0
+
+    @property
+    def scrolls_sideways(self) -> bool:
+        return self.scroll_width > self.viewport_width
 
     @property
     def ok(self) -> bool:
         return (self.charts == self.rendered and not self.console_errors
-                and not self.blocked_requests)
+                and not self.blocked_requests and not self.scrolls_sideways)
 
 
 def browser_missing(executable: str = CHROMIUM) -> str | None:
@@ -51,12 +58,15 @@ def browser_missing(executable: str = CHROMIUM) -> str | None:
 
 def check_pages(urls: list[str], screenshot: Path | None = None, allowed: tuple[str, ...] = ("file://",),
                 offline: bool = True, executable: str = CHROMIUM,
-                timeout_ms: int = 60_000) -> list[PageCheck]:
-    """Load each URL; report charts drawn, console errors and blocked requests.
+                timeout_ms: int = 60_000, width: int = 1100,
+                javascript: bool = True) -> list[PageCheck]:
+    """Load each URL; report charts drawn, console errors, blocked requests, sideways scroll.
 
     offline=True turns the browser's network off; either way every request whose URL does not
     start with one of `allowed` is aborted and counted. The first page is photographed (full
-    page) when screenshot is given.
+    page) when screenshot is given. `width` is the viewport's CSS width (390: a phone);
+    javascript=False checks the page as a reader with scripts off sees it: every chart then
+    counts as drawn when its build-time SVG shows.
     """
     reason = browser_missing(executable)
     if reason:
@@ -69,11 +79,12 @@ def check_pages(urls: list[str], screenshot: Path | None = None, allowed: tuple[
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
                 profile, executable_path=executable, headless=True, args=LAUNCH_ARGS,
-                offline=offline, viewport={"width": 1100, "height": 900}, service_workers="block")
+                offline=offline, viewport={"width": width, "height": 900}, service_workers="block",
+                java_script_enabled=javascript)
             try:
                 for i, url in enumerate(urls):
                     results.append(_check(context, url, allowed, timeout_ms,
-                                          screenshot if i == 0 else None))
+                                          screenshot if i == 0 else None, javascript))
             finally:
                 context.close()
     finally:
@@ -82,7 +93,7 @@ def check_pages(urls: list[str], screenshot: Path | None = None, allowed: tuple[
 
 
 def _check(context: object, url: str, allowed: tuple[str, ...], timeout_ms: int,
-           screenshot: Path | None) -> PageCheck:
+           screenshot: Path | None, javascript: bool = True) -> PageCheck:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     result = PageCheck(url)
@@ -99,16 +110,27 @@ def _check(context: object, url: str, allowed: tuple[str, ...], timeout_ms: int,
     page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
     page.on("pageerror", lambda exc: result.console_errors.append(f"uncaught: {exc}"))
     page.goto(url, wait_until="load", timeout=timeout_ms)
-    try:
-        page.wait_for_function("['done', 'error'].includes(document.body.getAttribute('data-charts'))",
-                               timeout=timeout_ms)
-    except PlaywrightTimeout:
-        result.console_errors.append(f"charts did not finish drawing within {timeout_ms / 1000:.0f} s")
-    state = page.evaluate("""() => Array.from(document.querySelectorAll('.chart')).map(
-        el => [el.id, !!el.querySelector('svg, canvas')])""")
+    if javascript:
+        try:
+            page.wait_for_function(
+                "['done', 'error'].includes(document.body.getAttribute('data-charts'))", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            result.console_errors.append(f"charts did not finish drawing within {timeout_ms / 1000:.0f} s")
+    # a chart counts when its container holds a drawing of some size that is shown
+    state = page.evaluate("""() => Array.from(document.querySelectorAll('.chart')).map(el => {
+        const box = el.parentElement;
+        const shown = (node) => node && node.getBoundingClientRect().width > 50
+            && node.getBoundingClientRect().height > 30;
+        const stat = box && box.querySelector('.chart-static svg');
+        return [el.id, shown(el.querySelector('svg, canvas')), shown(stat)];
+    })""")
     result.charts = len(state)
-    result.rendered = sum(1 for _, drawn in state if drawn)
-    result.not_rendered = [name for name, drawn in state if not drawn]
+    drawn = [name for name, live, static in state if (live if javascript else static)]
+    result.rendered = len(drawn)
+    result.static = sum(1 for _, _, static in state if static)
+    result.not_rendered = [name for name, *_ in state if name not in drawn]
+    result.scroll_width, result.viewport_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]")
     result.title = page.title()
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,20 @@ def coverage(ctx: Context) -> Section:
                  "Last status": r.last_status,
                  "Last error": one_line(r.last_error, 90) if isinstance(r.last_error, str) else ""}
                 for r in refreshes.itertuples()]
+        current = ctx.data.current_refresh()
+        if current is not None:
+            started, failed = current
+            runs = [r for r in runs if r["Source / command"] != "refresh"] + [{
+                "Source / command": "refresh (this run)",
+                "Runs": int(refreshes.loc[refreshes["source"] == "refresh", "runs"].sum()) + 1,
+                "Last success (UTC)": (f"{started:%Y-%m-%d %H:%M} (this run)" if not failed else next(
+                    (r["Last success (UTC)"] for r in runs if r["Source / command"] == "refresh"), "never")),
+                "Last status": "failed: " + ", ".join(failed) if failed else "succeeded",
+                "Last error": "" if not failed else "see the rows of the failed steps"}]
+            sec.notes.insert(0, f"This report was written as the last step of the refresh started "
+                                f"{started:%Y-%m-%d %H:%M} UTC; the table describes that run as it finished "
+                                + ("with every step succeeded." if not failed
+                                   else "with failed steps: " + ", ".join(failed) + "."))
         sec.tables.append(Table("Last successful refresh per source", pd.DataFrame(runs)))
     ok = set(refreshes.loc[refreshes["last_success"].notna(), "source"]) if not refreshes.empty else set()
     never = [s for s in source_names() if s not in ok]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -242,6 +243,13 @@ class ReportData:
             "else 'no GPU present' end as gpu_use "
             f"from {self._LATEST_REPRO} group by all order by repos desc")
 
+    def repro_isolation(self) -> pd.DataFrame:
+        if not self._need("reproductions"):
+            return pd.DataFrame()
+        return self.frame(
+            "select coalesce(isolation, sandbox, 'unknown') as isolation, count(*) as repos "
+            f"from {self._LATEST_REPRO} group by all order by repos desc, isolation")
+
     def corrected_share(self) -> pd.DataFrame:
         if not self._need("corrected_framework_share"):
             return pd.DataFrame()
@@ -273,8 +281,30 @@ class ReportData:
         return self.frame(
             "select coalesce(source, command) as source, count(*) as runs, "
             "max(finished_at) filter (where status = 'succeeded') as last_success, "
-            "arg_max(status, started_at) as last_status, arg_max(error, started_at) as last_error "
-            "from runs where command not in ('report') group by 1 order by 1")
+            "arg_max(status, started_at) filter (where status <> 'running') as last_status, "
+            "arg_max(error, started_at) filter (where status <> 'running') as last_error "
+            "from runs where command <> 'report' "
+            "and not (status = 'running' and command in ('refresh', 'refresh:report')) "
+            "group by 1 order by 1")
+
+    def current_refresh(self) -> tuple[Any, list[str]] | None:
+        """The refresh this report is written inside: its start and the steps that failed.
+
+        Its own `runs` row says 'running' until the report is done, so the report describes
+        the run from its finished steps.
+        """
+        if not self._need("runs"):
+            return None
+        rows = self.con.execute(
+            "select r.started_at from runs r where r.command = 'refresh' and r.status = 'running' "
+            "and exists (select 1 from runs s where s.command = 'refresh:report' and s.status = 'running' "
+            "and s.started_at >= r.started_at) order by r.started_at desc limit 1").fetchall()
+        if not rows:
+            return None
+        failed = self.con.execute(
+            "select command from runs where command like 'refresh:%' and status = 'failed' "
+            "and started_at >= ? order by started_at", [rows[0][0]]).fetchall()
+        return rows[0][0], [f[0].removeprefix("refresh:") for f in failed]
 
     def rejected(self) -> pd.DataFrame:
         if not self._need("rejected_records"):

@@ -1,4 +1,10 @@
-"""One self-contained HTML page: the Vega JavaScript once, every chart drawn by vegaEmbed.
+"""One self-contained HTML page: every chart as an SVG drawn at build time, and drawn again
+interactively by vegaEmbed on top of it when JavaScript runs.
+
+With scripts off the page still shows every chart (the inline SVG, scaled to the column).
+With scripts on, each chart takes the width of its column; on a narrow screen its title is
+wrapped, its legend moves below the plot and long axis labels are shortened, so nothing makes
+the page scroll sideways.
 
 No request leaves the page: the libraries are inlined, the chart data is inlined in the
 specs, fonts are the system's, and the vega-embed action menu (which links to the online
@@ -10,6 +16,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from typing import Any
 
 import vl_convert as vlc
@@ -25,7 +32,9 @@ CSS = """
 body { margin:0; color:var(--ink); background:#fff; line-height:1.55; font-size:16px;
   font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   "Noto Sans", "Liberation Sans", "DejaVu Sans", sans-serif; }
-main { max-width: 980px; margin: 0 auto; padding: 28px 28px 80px; }
+main { max-width: 980px; margin: 0 auto; padding: 28px 28px 80px; overflow-wrap: break-word; }
+@media (max-width: 600px) { main { padding: 16px 12px 48px; } h1 { font-size: 1.5rem; }
+  nav.toc ol { columns: 1; } th, td { padding: 4px 5px; } }
 h1 { font-size: 2rem; line-height:1.2; margin: 0 0 6px; letter-spacing:-0.01em; }
 h2 { font-size: 1.45rem; margin: 48px 0 8px; padding-top: 12px; border-top: 1px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 24px 0 6px; }
@@ -46,8 +55,14 @@ ul.findings li { margin: 4px 0; }
 .missing { border-left: 4px solid #adb5bd; background: var(--soft); padding: 8px 14px; margin: 12px 0;
   color: #343a40; }
 .missing p { margin: 4px 0; }
-figure { margin: 22px 0; }
-.chart { min-height: 120px; overflow-x: auto; }
+figure { margin: 22px 0; min-width: 0; }
+.chart-box { display: grid; max-width: 100%; }
+.chart-box > * { grid-area: 1 / 1; min-width: 0; }
+.chart-static svg { display: block; max-width: 100%; height: auto; }
+.chart-box.live .chart-static { display: none; }
+.chart { min-width: 0; overflow-x: auto; overflow-y: hidden; }
+.chart:empty { display: none; }
+.chart .vega-embed { width: 100%; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: 4px; }
 figcaption a { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-size: .88rem; margin: 8px 0 18px; }
@@ -75,11 +90,63 @@ RENDER_JS = """
     console.error('charts cannot be drawn: ' + err);
     return;
   }
+  function wrap(text, chars) {
+    var lines = [], line = '';
+    String(text).split(' ').forEach(function (word) {
+      if (line && (line + ' ' + word).length > chars) { lines.push(line); line = word; }
+      else { line = line ? line + ' ' + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines;
+  }
+  function lines(value, chars) {
+    var out = [];
+    (Array.isArray(value) ? value : [value]).forEach(function (t) { out = out.concat(wrap(t, chars)); });
+    return out;
+  }
+  function narrow(node, width) {
+    if (Array.isArray(node)) { node.forEach(function (n) { narrow(n, width); }); return; }
+    if (!node || typeof node !== 'object') { return; }
+    if (node.legend && typeof node.legend === 'object') {
+      node.legend.orient = 'bottom'; node.legend.direction = 'horizontal';
+      node.legend.columns = Math.max(1, Math.floor(width / 200));
+    }
+    if (node.axis && typeof node.axis === 'object' && node.axis.labelLimit) {
+      node.axis.labelLimit = Math.min(node.axis.labelLimit, Math.round(width / 3.5));
+    }
+    Object.keys(node).forEach(function (k) { if (k !== 'datasets' && k !== 'data') { narrow(node[k], width); } });
+  }
+  function fit(spec, width) {
+    var chars = Math.max(24, Math.floor(width / 8.5));
+    if (spec.title && typeof spec.title === 'object') {
+      spec.title.text = lines(spec.title.text, chars);
+      if (spec.title.subtitle) { spec.title.subtitle = lines(spec.title.subtitle, Math.floor(chars * 1.2)); }
+    }
+    var single = !spec.facet && !spec.concat && !spec.hconcat && !spec.vconcat && !spec.repeat;
+    if (single && typeof spec.width === 'number') {
+      spec.width = 'container';
+      spec.autosize = {type: 'fit-x', contains: 'padding'};
+    }
+    if (width < 640) {
+      spec.config = spec.config || {};
+      spec.config.legend = Object.assign({}, spec.config.legend || {},
+        {orient: 'bottom', direction: 'horizontal', columns: Math.max(1, Math.floor(width / 200))});
+      narrow(spec, width);
+      if (spec.facet && spec.columns) {
+        var cell = (spec.spec && spec.spec.width) || 150;
+        spec.columns = Math.max(1, Math.min(spec.columns, Math.floor((width - 60) / (cell + 30))));
+      }
+    }
+    return spec;
+  }
   var options = {actions: false, renderer: 'svg', mode: 'vega-lite'};
   var jobs = Object.keys(specs).map(function (name) {
     var el = document.getElementById('chart-' + name);
-    return vegaEmbed(el, specs[name], options).then(function () {
+    var box = el.parentNode;
+    var width = box.clientWidth || 640;
+    return vegaEmbed(el, fit(specs[name], width), options).then(function () {
       el.setAttribute('data-rendered', 'yes');
+      box.classList.add('live');
     }).catch(function (err) {
       el.setAttribute('data-rendered', 'error');
       el.textContent = 'This chart could not be drawn: ' + err;
@@ -105,6 +172,17 @@ def _script_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
+def inline_svg(name: str, svg: str) -> str:
+    """An SVG for inlining: ids made unique to its chart, sized by the page (viewBox kept)."""
+    prefix = f"c-{name}-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(r'(xlink:)?href="#([^"]+)"', lambda m: f'{m.group(1) or ""}href="#{prefix}{m.group(2)}"', svg)
+    svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)  # implied inside HTML: no URL on the page
+    return svg.replace("<svg ", '<svg focusable="false" ', 1)
+
+
 def _table(table: Table) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in table.frame.columns)
     body = []
@@ -124,7 +202,7 @@ def _table(table: Table) -> str:
     return f'<div class="table-wrap"><p class="caption">{_e(table.caption)}</p>{grid}</div>'
 
 
-def _section(number: int, sec: Section) -> str:
+def _section(number: int, sec: Section, svgs: dict[str, str]) -> str:
     parts = [f'<section id="{sec.id}" class="report-section">',
              f"<h2>{number}. {_e(sec.title)}</h2>"]
     if sec.intro:
@@ -136,9 +214,12 @@ def _section(number: int, sec: Section) -> str:
         parts.append('<div class="missing">' + lead
                      + "".join(f"<p>{_e(m)}</p>" for m in sec.missing) + "</div>")
     for item in sec.charts:
+        static = inline_svg(item.name, svgs[item.name]) if item.name in svgs else ""
         parts.append(
-            f'<figure><div class="chart" id="chart-{item.name}" data-chart="{item.name}" '
-            f'role="img" aria-label="{_e(item.title)}"></div>'
+            f'<figure><div class="chart-box"><div class="chart-static" role="img" '
+            f'aria-label="{_e(item.title)}">{static}</div>'
+            f'<div class="chart" id="chart-{item.name}" data-chart="{item.name}" '
+            f'role="img" aria-label="{_e(item.title)}"></div></div>'
             f'<figcaption>{_e(item.caption) + " · " if item.caption else ""}'
             f'Numbers behind this chart: <a href="data/{item.name}.csv">data/{item.name}.csv</a> · '
             f'<a href="charts/{item.name}.svg">SVG</a> · <a href="charts/{item.name}.png">PNG</a>'
@@ -150,8 +231,10 @@ def _section(number: int, sec: Section) -> str:
     return "\n".join(parts)
 
 
-def render(sections: list[Section], specs: dict[str, dict], meta: dict[str, Any]) -> str:
-    """The whole page as one string."""
+def render(sections: list[Section], specs: dict[str, dict], meta: dict[str, Any],
+           svgs: dict[str, str] | None = None) -> str:
+    """The whole page as one string; `svgs` (chart name -> SVG) are shown until scripts draw."""
+    svgs = svgs or {}
     demo = bool(meta.get("demo"))
     title = "mltrends: deep-learning frameworks in research and industry"
     page_title = f"{title} ({SYNTHETIC_LABEL})" if demo else title
@@ -160,7 +243,7 @@ def render(sections: list[Section], specs: dict[str, dict], meta: dict[str, Any]
     banner = (f'<div class="banner" id="synthetic-banner">{_e(SYNTHETIC_LABEL)}. This page shows '
               "how the report works; its numbers describe no real papers, repositories or "
               "downloads.</div>") if demo else ""
-    body = "\n".join(_section(i, s) for i, s in enumerate(sections, start=1))
+    body = "\n".join(_section(i, s, svgs) for i, s in enumerate(sections, start=1))
     summary_html = ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in summary) + "</ul>") if summary \
         else "<p>No findings yet: the database holds no measured data.</p>"
     return f"""<!doctype html>

@@ -55,8 +55,12 @@ def _downloads(ctx: Context, sec: Section) -> None:
                      f"about equally often in {month:%B %Y}")
     sec.key_finding = title + f" ({count(top.downloads)} downloads)."
     sec.findings.append(sec.key_finding)
+    partial = sorted(set(df.loc[df["is_partial_month"].fillna(True).astype(bool), "month"]))
+    left_out = ("; months not fully observed are left out (" + ", ".join(f"{m:%b %Y}" for m in partial)
+                + ")") if partial and not full.empty else ""
     chart = charts.downloads_over_time(
-        df, title, ctx.subtitle("Sum over each framework's packages; dashed line: series break"),
+        full if not full.empty else df, title,
+        ctx.subtitle("Sum over each framework's packages; dashed line: series break" + left_out),
         (break_date, f"PyPI counting changed ({break_date:%Y-%m-%d})") if break_date else None)
     sec.charts.append(ChartItem("industry_downloads_monthly", title, chart, df))
     if break_date:
@@ -187,6 +191,12 @@ def reproduction(ctx: Context) -> Section:
     sec.charts.append(ChartItem("repro_runnable_rate", title, charts.points_with_intervals(
         runnable, title, ctx.subtitle("Share whose entrypoint smoke run passed, by claimed framework; bars: 95% interval"),
         "framework", "Claimed framework", "Runnable rate (%)"), runnable))
+    from mltrends.reproduce.summary import stage_table
+    stages = stage_table(ctx.data.con)
+    if stages:
+        sec.tables.append(Table("How far the sampled repositories got, beside published re-execution "
+                                "studies (other populations and definitions; see mltrends/data/reexecution_studies.csv)",
+                                pd.DataFrame(stages)))
     outcomes = ctx.data.repro_failures()
     gpu = outcomes.groupby("gpu_use")["repos"].sum()
     on_gpu = int(gpu.sum() - gpu.get("no GPU present", 0))
@@ -195,6 +205,9 @@ def reproduction(ctx: Context) -> Section:
     sec.charts.append(ChartItem("repro_outcomes", title, charts.count_bars(
         outcomes, title, ctx.subtitle("Where each run stopped, split by GPU use"),
         "outcome", "Outcome", "repos", "Repos", "gpu_use"), outcomes))
+    isolation = ctx.data.repro_isolation()
+    sec.tables.append(Table("Isolation the reproduced code ran under", pd.DataFrame(
+        [{"Isolation": r.isolation, "Repos": count(r.repos)} for r in isolation.itertuples()])))
     corrected = ctx.data.corrected_share()
     if corrected.empty:
         sec.missing.append("No label correction yet (table corrected_framework_share is empty: "

@@ -163,7 +163,7 @@ def _archive_marker(ctx: Context) -> tuple[date, str] | None:
     return (archive_end, f"PwC archive ends ({archive_end:%B %Y})") if archive_end else None
 
 
-def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> None:
+def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> str:
     years = yearly_shares(shown)
     done = years[~years["is_partial_quarter"]]
     pool = done if not done.empty else years
@@ -174,6 +174,7 @@ def _yearly(ctx: Context, sec: Section, shown: pd.DataFrame) -> None:
                                    "here; bands: 95% Wilson interval; hollow points: year not over yet"),
         _archive_marker(ctx), period="Year")
     sec.charts.append(ChartItem("research_share_yearly", title, chart, years))
+    return f"{title} (95% CI {interval(last.ci_low, last.ci_high)}, {count(last.total_papers)} papers)"
 
 
 def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
@@ -198,13 +199,18 @@ def _quarterly(ctx: Context, sec: Section, df: pd.DataFrame) -> None:
                             f"(95% CI {interval(second.ci_low, second.ci_high)}).")
     keep = df.groupby("framework")["share"].transform("max") >= 0.03
     shown = df[keep].reset_index(drop=True)
+    thin = df.groupby("quarter")["total_papers"].first().median() < SMALL_QUARTER
+    if thin:  # the yearly view leads: it is the one with enough papers per point to read
+        yearly = _yearly(ctx, sec, shown)
+        sec.key_finding = yearly + "."
+        sec.findings.insert(0, yearly + ".")
+    detail = (f"Quarters hold fewer than {SMALL_QUARTER} papers here: read the yearly chart above; "
+              "this one shows the detail. " if thin else "")
     chart = charts.share_over_time(
-        shown, title, ctx.subtitle("Bands: 95% Wilson interval; hollow points: quarter not over yet; "
-                                   "frameworks under 3% throughout are left out"),
+        shown, title, ctx.subtitle(detail + "Bands: 95% Wilson interval; hollow points: quarter not "
+                                   "over yet; frameworks under 3% throughout are left out"),
         _archive_marker(ctx))
     sec.charts.append(ChartItem("research_share_quarterly", title, chart, df))
-    if df.groupby("quarter")["total_papers"].first().median() < SMALL_QUARTER:
-        _yearly(ctx, sec, shown)
     recent = pool[pool["quarter"].isin(quarters[-8:])]
     frameworks = [f for f in FRAMEWORKS if f in set(shown["framework"])]
     table = (recent[recent["framework"].isin(frameworks)]

@@ -8,8 +8,8 @@ which framework they really import (and whether they touch a GPU when one is pre
 
 from __future__ import annotations
 
-import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,15 +61,18 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     sandbox (not root, no user namespaces) it refuses unless allow_unsandboxed; that
     defaults to True only for a local_repos_dir (the bundled, trusted demo repos).
     Records go to `reproductions` (one transaction) and to
-    `{settings.reports_dir}/reproductions/<run_id>/`.
+    `{settings.reports_dir}/reproductions/<run_id>/`. `settings.reproduce.sandbox`: `auto`
+    (bubblewrap, else the fallback launcher), `bwrap` or `launcher`. An interrupt (or SIGTERM, through
+    the CLI) ends every sandbox before it propagates.
     """
     run_id = run_id or db.new_run_id("reproduce")
     options = settings.reproduce
     allow_unsandboxed, executor, workers = options.allow_unsandboxed, options.executor, options.workers
     work_dir, keep_workspaces = options.work_dir, options.keep_workspaces
+    workspace.sweep_stale(Path(work_dir) if work_dir else Path(tempfile.gettempdir()))
     if allow_unsandboxed is None:
         allow_unsandboxed = local_repos_dir is not None
-    mode = sandbox.choose_mode(allow_unsandboxed)
+    mode = sandbox.choose_mode(allow_unsandboxed, options.sandbox)
     chosen = select_jobs(con, settings, sample=sample, seed=seed, repos_file=repos_file,
                          local_repos_dir=local_repos_dir, jobs=jobs, run_id=run_id)
     links = tuple(str(Path(p).resolve()) for p in options.find_links)
@@ -79,7 +82,7 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
                  mode=mode, timeout=options.timeout, import_timeout=options.import_timeout,
                  install_timeout=options.install_timeout, memory_mb=options.memory_mb,
                  nproc=options.nproc, find_links=links, keep_workspaces=keep_workspaces,
-                 executor=executor)
+                 disk_mb=options.disk_mb, executor=executor)
     console.info(f"reproduce: {len(chosen)} repos, executor {executor}, {workers} worker(s), "
                  f"sandbox {mode}")
     if executor == "ray":
@@ -89,14 +92,21 @@ def run(con: duckdb.DuckDBPyConnection, settings: Settings, *, sample: int | Non
     else:
         raise NothingToRun(f"unknown executor {executor!r} (local or ray)")
     records = []
+    sandbox.STOPPING.clear()
     try:
         for record in console.track(stream, total=len(chosen), label="reproduce"):
             results.write_json(record, settings.reports_dir)
             records.append(record)
             if on_record is not None:
                 on_record(record)
+    except BaseException:
+        sandbox.stop_all()
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+        raise
     finally:
         written = results.save(con, records)
         if not keep_workspaces and not work_dir:
-            shutil.rmtree(root, ignore_errors=True)
+            workspace.remove(workspace.Workspace(root))
     return {"reproductions": written}

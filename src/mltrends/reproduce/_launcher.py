@@ -194,9 +194,27 @@ def run_init(spec: dict) -> int:
     return os.WEXITSTATUS(status)
 
 
+def enter(spec: dict) -> int:
+    """Mode `enter` (root, before bubblewrap): a private mount namespace where the exposed
+    paths are reachable, then the sandbox uid, then exec bwrap (which makes the sandbox)."""
+    try:
+        _check(libc.unshare(CLONE_NEWNS), "unshare")
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        _expose(spec.get("expose", []))
+        os.setgroups([])
+        os.setgid(spec["gid"])
+        os.setuid(spec["uid"])
+        os.execve(spec["argv"][0], spec["argv"], spec["env"])
+    except (SetupError, OSError) as exc:
+        sys.stderr.write(f"mltrends-sandbox: setup failed: {exc}\n")
+    return SETUP_FAILED
+
+
 def main() -> int:
     spec = json.loads(sys.argv[1])
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if spec["mode"] == "enter":
+        return enter(spec)
     try:
         if spec["mode"] != "none":
             setup_namespaces(spec)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from mltrends.reproduce import sandbox
 from mltrends.reproduce.gpu import detect_gpus
 from mltrends.reproduce.pipeline import Config, Job, reproduce_one
 
@@ -49,10 +50,18 @@ def run_local(jobs: Sequence[Job], cfg: Config, workers: int = 1,
         finally:
             slots.put(slot)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reproduce") as pool:
-        futures = [pool.submit(one, job) for job in jobs]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reproduce")
+    futures = [pool.submit(one, job) for job in jobs]
+    try:
         for future in futures:
             yield future.result()
+    except BaseException:  # an interrupt, or the consumer stopped: end the running sandboxes
+        for future in futures:
+            future.cancel()
+        sandbox.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _ray_task(job: Job, cfg: Config) -> Record:

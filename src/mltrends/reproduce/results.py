@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,11 @@ from typing import Any
 import duckdb
 
 from mltrends import db
+from mltrends.reproduce.workspace import slug
 
 JSON_FIELDS = ("url", "commit", "claimed_framework", "static_primary", "runtime_frameworks",
                "runtime_primary", "stage_reached", "failure_category", "gpu_touched", "repo",
-               "seconds")
+               "seconds", "furthest_stage", "model_built", "step_ran", "command_source", "isolation")
 
 
 def record_dir(reports_dir: str | Path, run_id: str) -> Path:
@@ -24,8 +24,7 @@ def record_dir(reports_dir: str | Path, run_id: str) -> Path:
 def write_json(record: dict[str, Any], reports_dir: str | Path) -> Path:
     folder = record_dir(reports_dir, record["run_id"])
     folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "__", record["repo"]) + ".json"
-    path = folder / name
+    path = folder / (slug(record["repo"]) + ".json")
     path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
     return path
 
@@ -47,8 +46,23 @@ def row(record: dict[str, Any]) -> dict[str, Any]:
         "gpu_present": record.get("gpu_present"), "gpu_touched": record.get("gpu_touched"),
         "stages": json.dumps(record.get("stages") or []),
         "executor": record.get("executor"), "sandbox": record.get("sandbox"),
+        "isolation": record.get("isolation"),
         "seconds": record.get("seconds"), "paper_id": record.get("paper_id"),
         "record": json.dumps(record, default=str), "finished_at": db.now_utc(),
+        **stage_columns(record),
+    }
+
+
+def stage_columns(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns of migration 013: the stage ladder and what the model was built with."""
+    model = record.get("model") or {}
+    return {
+        "furthest_stage": record.get("furthest_stage"), "model_built": record.get("model_built"),
+        "step_ran": record.get("step_ran"), "model_class": model.get("class"),
+        "model_params": model.get("params"), "model_device": model.get("device"),
+        "step_kinds": list(record.get("step_kinds") or []),
+        "command_source": record.get("command_source"),
+        "gpu_nvml_confirmed": record.get("gpu_nvml_confirmed"),
     }
 
 

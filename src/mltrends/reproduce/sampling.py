@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from mltrends import db
 from mltrends.estimators import windows
 from mltrends.normalize import canonical_framework, canonical_repo
 from mltrends.reproduce.pipeline import Job
+from mltrends.reproduce.workspace import valid_commit
 
 # From this run's staging views, never the previous run's marts (which would feed one
 # refresh's output into the next one's sample).
@@ -38,6 +40,23 @@ CANDIDATES = """
 
 class RepoListError(ValueError):
     user_facing = True
+
+
+GITHUB_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+FORGE_KEY = re.compile(r"[a-z0-9][a-z0-9.-]{0,252}(/[A-Za-z0-9._-]{1,100}){2,4}")
+LOCAL_KEY = re.compile(r"(file:|/)[^\x00-\x1f\x7f]{1,1000}")
+
+
+def valid_key(key: str) -> bool:
+    """GitHub's owner/name alphabet and lengths; host/owner/name for other forges; a local
+    path or file: URL (the key of a local repository) without control characters."""
+    return bool(GITHUB_KEY.fullmatch(key) or FORGE_KEY.fullmatch(key) or LOCAL_KEY.fullmatch(key))
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute("select count(*) from information_schema.tables where table_name = ? "
+                       "and table_schema = current_schema()", [name]).fetchall()
+    return rows[0][0] > 0
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -83,12 +102,6 @@ def allocate_with_floor(sizes: dict[Any, int], n: int, floor: int) -> dict[Any, 
         left -= take
     extra = allocate({k: sizes[k] - alloc[k] for k in sizes}, left)
     return {k: alloc[k] + extra[k] for k in sizes}
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.execute("select count(*) from information_schema.tables where table_name = ? "
-                       "and table_schema = current_schema()", [name]).fetchall()
-    return rows[0][0] > 0
 
 
 def population_candidates(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> list[dict[str, Any]]:
@@ -179,6 +192,13 @@ def from_file(con: duckdb.DuckDBPyConnection, path: str | Path, run_id: str | No
             command = item.get("command")
             if command is not None and not isinstance(command, (str, list)):
                 raise ValueError("'command' must be a string or a list of strings")
+            commit = item.get("commit")
+            if commit is not None and not (isinstance(commit, str) and valid_commit(commit)):
+                raise ValueError("'commit' must be a hex git object id")
+            key = item.get("repo") or repo_key(item["url"])
+            if not isinstance(key, str) or not valid_key(key):
+                raise ValueError(f"repository key {str(key)[:80]!r} is not owner/name "
+                                 "(GitHub's letters, digits, '-', '.', '_')")
         except ValueError as exc:
             db.reject(con, "reproduce:repos-file", line, f"{path}:{number}: {exc}", run_id)
             rejected += 1
@@ -186,7 +206,7 @@ def from_file(con: duckdb.DuckDBPyConnection, path: str | Path, run_id: str | No
         url = item["url"]
         claimed = item.get("claimed_framework")
         jobs.append(Job(
-            repo=item.get("repo") or repo_key(url),
+            repo=key,
             url=url, claimed_framework=canonical_framework(claimed) if claimed else None,
             command=tuple(command) if isinstance(command, list) else command,
             commit=item.get("commit"), paper_id=item.get("paper_id")))

@@ -167,9 +167,11 @@ def _fetch_graphql(con: duckdb.DuckDBPyConnection, client: GitHubClient, todo: l
                    cfg: GithubConfig, result: IngestResult, run_id: str | None) -> None:
     runner = github_graphql.BatchRunner(client, batch_size=cfg.batch_size)
     batches = runner.fetch(todo)
-    for part, fetched in console.track(batches, total=None, label="GitHub GraphQL batches"):
-        _add(result, load_batch(con, fetched, run_id))
-        result.remaining -= len(part)
+    with console.progress("GitHub repos (GraphQL)", total=len(todo), unit="repos") as meter:
+        for part, fetched in batches:
+            _add(result, load_batch(con, fetched, run_id))
+            result.remaining -= len(part)
+            meter.advance(len(part))
     for repo, reason in runner.failed:
         result.failed.append((repo, reason))
         result.remaining -= 1

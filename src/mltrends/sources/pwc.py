@@ -388,10 +388,11 @@ def _load_all(con: duckdb.DuckDBPyConnection, files: dict[str, DumpFile], fetche
         for kind, dump in files.items():
             try:
                 src = source_sql(con, dump, PAPER_FIELDS if kind == "papers" else LINK_FIELDS)
-                if kind == "papers":
-                    part = load_papers(con, src, dump.label, fetched_at, run_id, staged, abstracts)
-                else:
-                    part = load_links(con, src, dump.label, fetched_at, run_id)
+                with console.watch_query(con, f"load {kind} dump"):
+                    if kind == "papers":
+                        part = load_papers(con, src, dump.label, fetched_at, run_id, staged, abstracts)
+                    else:
+                        part = load_links(con, src, dump.label, fetched_at, run_id)
             except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException,
                     duckdb.SerializationException) as exc:
                 raise _read_error(dump, exc) from exc

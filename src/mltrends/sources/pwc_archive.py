@@ -192,11 +192,15 @@ def _download_url(url: str, settings: Settings) -> Path:
             if start and mode == "ab":
                 console.info(f"pwc dump: resuming {url} at byte {start}")
             expected = response.headers.get("content-length")
+            done = start if mode == "ab" else 0
+            total = done + int(expected) if expected and expected.isdigit() else None
             got = 0
-            with open(partial, mode) as fh:
+            with open(partial, mode) as fh, console.progress(f"download {name}", total=total,
+                                                              unit="bytes", done=done) as meter:
                 for chunk in response.iter_content(CHUNK):
                     fh.write(chunk)
                     got += len(chunk)
+                    meter.advance(len(chunk))
             if expected and expected.isdigit() and int(expected) != got and \
                     not response.headers.get("content-encoding"):
                 raise ArchiveError(f"{url}: download cut short ({got} of {expected} bytes); "

@@ -102,6 +102,20 @@ def _pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptio
     return pypi.ingest(con, settings, run_id=run_id)
 
 
+def _hub(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+         run_id: str | None) -> dict[str, int]:
+    from mltrends.sources import hub_models
+
+    budget = opts.budget_hub or settings.hub.max_requests
+    # --since is about papers: the Hub's first sweep starts at [hub] since (default: a year ago)
+    result = hub_models.ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
+    if result.stop_kind == "max_requests":
+        console.info("hub: stopped at the request budget; the next refresh continues from the cursor")
+    elif result.stop_kind:
+        raise Incomplete(f"hub stopped early ({result.stopped}); rerun after the reset", result)
+    return dict(result)
+
+
 # -- the registry ----------------------------------------------------------------------------
 SOURCES: tuple[Source, ...] = (
     Source("pwc", "Papers with Code (archive dumps, catalogue API)",
@@ -121,6 +135,9 @@ SOURCES: tuple[Source, ...] = (
            ("pypistats", "depsdev", "bigquery"), "pypi",
            {"pypistats_url": "pypistats/api", "depsdev_url": "depsdev"}, _pypi,
            "mltrends ingest pypi", "ingest_pypi"),
+    Source("hub", "Hugging Face Hub models (framework and format tags, owners, arXiv links)",
+           ("hub_models", "hub_model_snapshots", "hub_owners"), ("hub-api", "hub-settings"), "hub",
+           {"hub_url": "hub"}, _hub, "mltrends ingest hub-models", "ingest_hub"),
 )
 
 

@@ -1,17 +1,21 @@
 """mltrends runtime tracer, injected through PYTHONPATH into a reproduced repository.
 
 Records every module imported (audit hook `import` events) and, at exit, the device
-evidence of each deep-learning framework that was imported, as JSON files in
-$MLTRENDS_TRACE_DIR. It never initialises a framework or a device itself: it only
-reads state the repository's own code created. No change to the repository's code.
+evidence of each deep-learning framework that was imported, as JSON lines written to
+the pipe whose number is in $MLTRENDS_TRACE_FD (inherited from mltrends, which reads
+at most a few MiB of it; nothing goes through files the repository could replace).
+Child Python processes started with subprocess keep the pipe. It never initialises a
+framework or a device itself: it only reads state the repository's own code created.
+No change to the repository's code.
 """
 
 import atexit
+import contextlib
 import json
 import os
 import sys
 
-_DIR = os.environ.get("MLTRENDS_TRACE_DIR")
+_FD = os.environ.get("MLTRENDS_TRACE_FD", "")
 FRAMEWORK_OF = {"torch": "pytorch", "tensorflow": "tensorflow", "jax": "jax", "flax": "jax",
                 "keras": "keras", "tf_keras": "keras", "mxnet": "mxnet", "paddle": "paddle",
                 "mindspore": "mindspore"}
@@ -48,18 +52,38 @@ def _tf_evidence(mod):
 
 EVIDENCE = {"torch": _torch_evidence, "jax": _jax_evidence, "tensorflow": _tf_evidence}
 
-if _DIR:
+def _emit(kind, record):
+    """One JSON line on the pipe (a line under PIPE_BUF is written in one piece)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.write(int(_FD), (json.dumps({"kind": kind, **record}) + "\n").encode())
+
+
+def _keep_pipe():
+    """subprocess closes inherited fds by default: keep the pipe for traced children."""
+    import subprocess
+
+    init = subprocess.Popen.__init__
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("close_fds", True) is not False:
+            try:
+                os.fstat(int(_FD))
+            except OSError:  # the repository closed it
+                pass
+            else:
+                kwargs["pass_fds"] = (*tuple(kwargs.get("pass_fds") or ()), int(_FD))
+        init(self, *args, **kwargs)
+
+    subprocess.Popen.__init__ = __init__
+
+
+if _FD.isdigit():
     _imports = []
     _seen = set()
-    _marks = os.path.join(_DIR, "frameworks.jsonl")
 
     def _mark(top):
-        # written at import time, so a run killed later still shows what it imported
-        try:
-            with open(_marks, "a") as fh:
-                fh.write(json.dumps({"module": top, "pid": os.getpid()}) + "\n")
-        except OSError:
-            pass
+        # sent at import time, so a run killed later still shows what it imported
+        _emit("import", {"module": top, "pid": os.getpid()})
 
     def _hook(event, args):
         if event != "import":
@@ -92,11 +116,22 @@ if _DIR:
             "frameworks": [FRAMEWORK_OF[m] for m in _imports if m in FRAMEWORK_OF],
             "devices": devices,
         }
-        try:
-            with open(os.path.join(_DIR, f"trace-{os.getpid()}.json"), "w") as fh:
-                json.dump(record, fh)
-        except OSError:
-            pass
+        _emit("exit", record)
 
+    _keep_pipe()
     sys.addaudithook(_hook)
     atexit.register(_at_exit)
+
+    # framework probes (what is built, what steps, where): events as JSON lines
+    def _event(event):
+        event["pid"] = os.getpid()
+        _emit("event", {"event_record": json.loads(json.dumps(event, default=str))})
+
+    try:
+        import _mltrends_probes
+    except Exception:  # the probes are evidence, never a reason to fail the run
+        _mltrends_probes = None
+    if _mltrends_probes is not None:
+        _event({"event": "start", "argv": sys.argv[:8]})
+        _mltrends_probes.install(_event)
+        atexit.register(_mltrends_probes.at_exit)

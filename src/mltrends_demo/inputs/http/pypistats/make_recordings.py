@@ -1,6 +1,6 @@
 """Write the demo's SYNTHETIC pypistats and deps.dev recordings (seeded, reproducible).
 
-    .venv/bin/python data/demo/http/pypistats/make_recordings.py
+    .venv/bin/python mltrends_demo/inputs/http/pypistats/make_recordings.py
 
 Every tracked package of data/pypi_families.toml gets 180 days of daily downloads
 ending 2026-11-24 (overall; by OS and Python minor for the core family), a version list
