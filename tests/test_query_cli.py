@@ -56,7 +56,7 @@ def test_every_example_runs_from_a_file_and_from_stdin(built, path):
 
 def test_an_example_passed_as_the_argument_despite_its_leading_comment(built):
     """`mltrends query "$(cat example.sql)"`: the text starts with `--`, as every example does."""
-    sql = (ROOT / "sql/examples/jax_share_by_year.sql").read_text()
+    sql = (db.sql_dir() / "examples" / "jax_share_by_year.sql").read_text()
     assert sql.startswith("-- ")
     proc = subprocess.run([*MLTRENDS, "query", sql, "--db", built, "--format", "json"],
                           capture_output=True, text=True, timeout=60)

@@ -64,9 +64,10 @@ def test_demo_and_classify_evaluate_run_from_the_installed_wheel(installed):
     where = _run([str(bin_ / "python"), "-c", "import mltrends, mltrends_demo; "
                   "print(mltrends.__file__); print(mltrends_demo.__file__)"], cwd=work, env=env)
     assert all(str(bin_.parent) in line for line in where.stdout.splitlines()), where.stdout
-    _run([str(bin_ / "mltrends"), "--db", str(work / "demo.duckdb"), "demo"], cwd=work, env=env,
-         timeout=900)
-    con = duckdb.connect(str(work / "demo.duckdb"), read_only=True)
+    # the demo writes data/demo.duckdb and reports/demo/ under the current folder
+    _run([str(bin_ / "mltrends"), "demo"], cwd=work, env=env, timeout=900)
+    demo_db = work / "data" / "demo.duckdb"
+    con = duckdb.connect(str(demo_db), read_only=True)
     try:
         assert con.execute("select count(*) from paper_implementations").fetchall()[0][0] > 0
         # the published figures travelled with the wheel: the venue comparison has them
@@ -74,7 +75,7 @@ def test_demo_and_classify_evaluate_run_from_the_installed_wheel(installed):
                            "where published_share is not null").fetchall()[0][0] > 0
     finally:
         con.close()
-    assert (Path(env["MLTRENDS_REPORTS_DIR"]) / "latest" / "index.html").is_file()
-    evaluated = _run([str(bin_ / "mltrends"), "--db", str(work / "demo.duckdb"), "classify",
+    assert (work / "reports" / "demo" / "latest" / "index.html").is_file()
+    evaluated = _run([str(bin_ / "mltrends"), "--db", str(demo_db), "classify",
                       "evaluate"], cwd=work, env=env)
     assert "macro" in (evaluated.stdout + evaluated.stderr).lower()
