@@ -76,7 +76,7 @@ def _github_repos() -> list[str]:
 
 
 def _run_pwc_api(con, settings):
-    from mltrends.sources import pwc_api
+    from mltrends.sources.pwc import api as pwc_api
 
     return pwc_api.ingest_api(con, settings, since=date(2025, 7, 1), until=date(2025, 9, 30), today=TODAY)
 
