@@ -221,3 +221,29 @@ def test_industry_claim_resamples_organisations_and_leaves_vendors_out(con):
     assert row["ci_high"] - row["ci_low"] > 2 * 0.33
     again = verdict_of(con, "industry-tensorflow")
     assert (again["ci_low"], again["ci_high"]) == (row["ci_low"], row["ci_high"])  # seeded
+
+
+def test_company_claims_share_one_query_and_select_by_company_name(con):
+    # synthetic company_framework_mix rows: (organisation, company, year, framework, repos)
+    con.execute("create table company_framework_mix (company varchar, company_name varchar, "
+                "year integer, framework varchar, repos bigint)")
+    con.executemany("insert into company_framework_mix values (?, ?, ?, ?, ?)", [
+        ("microsoft", "Microsoft", 2024, "pytorch", 8), ("microsoft", "Microsoft", 2023, "tensorflow", 2),
+        ("microsoft", "Microsoft", 2020, "tensorflow", 40),      # before the 2022-2024 window
+        ("openai", "OpenAI", 2022, "pytorch", 5),
+        ("pytorch", "Meta", 2024, "pytorch", 50),                # a framework vendor: left out
+        ("google-research", "Google", 2024, "tensorflow", 6), ("google-research", "Google", 2024, "pytorch", 4),
+        ("somebody", "Somebody", 2024, "tensorflow", 9),         # not named by either claim
+    ])
+    registry = {c.claim_id: c for c in claims.load_registry()}
+    pt, tf = registry["companies-pytorch"], registry["companies-tensorflow"]
+    assert pt.sql_path == tf.sql_path and pt.sql_path.name == "companies.sql"
+    assert set(pt.companies) == {"Microsoft", "Meta", "OpenAI", "Tesla"}
+    row_pt, row_tf = claims.measure(con, pt, AS_OF), claims.measure(con, tf, AS_OF)
+    # by hand: Microsoft 8 of 10 and OpenAI 5 of 5 in 2022-2024 -> 13 / 15; Google 6 of 10
+    assert (row_pt["metric"], row_pt["n"]) == (pytest.approx(13 / 15), 15)
+    assert (row_tf["metric"], row_tf["n"]) == (pytest.approx(6 / 10), 10)
+    # the stored evidence reruns as it is, without the claim's settings
+    rerun = con.execute(row_pt["evidence_sql"]).fetchall()
+    assert sorted((r[0], r[1], r[3]) for r in rerun) == [("microsoft", 8, 10), ("openai", 5, 5)]
+    assert row_pt["evidence_sql"].startswith("set variable as_of = DATE '2025-01-15';")

@@ -76,7 +76,7 @@ def _github_repos() -> list[str]:
 
 
 def _run_pwc_api(con, settings):
-    from mltrends.sources import pwc_api
+    from mltrends.sources.pwc import api as pwc_api
 
     return pwc_api.ingest_api(con, settings, since=date(2025, 7, 1), until=date(2025, 9, 30), today=TODAY)
 
@@ -141,6 +141,40 @@ SOURCES: dict[str, tuple[Callable[[], Any], Callable[..., Any], str]] = {
     "pypi": (lambda: _replay("pypistats", "depsdev"), _run_pypi, "pypi"),
     "hub": (_hub_handler, _run_hub, "hub"),
 }
+
+
+def _primary_keys(tables: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    con = db.connect(":memory:")
+    try:
+        rows = con.execute("select table_name, constraint_column_names from duckdb_constraints() "
+                           "where constraint_type = 'PRIMARY KEY'").fetchall()
+    finally:
+        con.close()
+    keys = {table: tuple(columns) for table, columns in rows}
+    return {t: keys[t] for t in tables if t in keys}
+
+
+def _registered_case(source: registry.Source) -> tuple[Callable[[], Any], Callable[..., Any], str]:
+    """A source without a hand-written case: its recordings, its refresh step, its tables' keys."""
+    from mltrends.refresh import RefreshOptions
+
+    folders = sorted({e.local.split("/")[0] for e in source.endpoints})
+    KEYS[source.name] = _primary_keys(source.tables)
+
+    def run(con, settings):
+        return source.step(con, settings, RefreshOptions(sources=(source.name,), today=TODAY), None)
+
+    def replay():
+        return _replay(*folders)
+
+    return (replay, run, source.name)
+
+
+# every registered source is in the matrix: a new one through its refresh step and recordings
+REGISTERED_CASES = [s.name for s in registry.SOURCES
+                    if not any(case[2] == s.name for case in SOURCES.values())]
+for _name in REGISTERED_CASES:
+    SOURCES[_name] = _registered_case(registry.get(_name))
 
 
 def _settings(url: str, source: str, tmp: Path) -> Settings:
@@ -258,6 +292,8 @@ def check_cell(source: str, fault_name: str, tmp: Path, caplog) -> str:
 # An empty answer is a legitimate answer where nothing is paginated (a package with no
 # downloads, a day without papers): "an empty page in the middle of pagination" needs pages.
 NOT_APPLICABLE = {("pypi", "empty_page"), ("hf", "empty_page"), ("pwc-dump-url", "empty_page")}
+# a source without a hand-written case: the matrix does not know whether it pages
+NOT_APPLICABLE |= {(name, "empty_page") for name in REGISTERED_CASES}
 ALL_CELLS = [(s, f) for s in SOURCES for f in SCENARIOS if (s, f) not in NOT_APPLICABLE]
 FAST_CELLS = []
 for _i, _fault in enumerate(SCENARIOS):
@@ -289,3 +325,9 @@ def test_fault_cell_full(source, fault, tmp_path, caplog):
 
 def test_every_registered_source_has_fault_cases():
     assert {case[2] for case in SOURCES.values()} == set(registry.names())
+    # a source without a hand-written case is compared on its tables' primary keys: for the
+    # hand-written cases those agree with the keys written here
+    for case, keys in KEYS.items():
+        source = registry.get(SOURCES[case][2])
+        derived = _primary_keys(source.tables)
+        assert all(derived[table] == key for table, key in keys.items()), case

@@ -11,7 +11,7 @@ import pytest
 
 from mltrends import db
 from mltrends.sources import github
-from mltrends.sources.github_records import parse_repo_ref
+from mltrends.sources.github.records import parse_repo_ref
 from mltrends_demo.github import FakeGitHub
 from mltrends_demo.github_data import scale_dataset
 from mltrends_demo.localserver import LocalServer, ReplayHandler, load_recordings, replay_server

@@ -22,8 +22,8 @@ from graphql import (
 )
 
 from mltrends import http
-from mltrends.sources import github_graphql
-from mltrends.sources.github_client import GitHubClient
+from mltrends.sources.github import graphql as github_graphql
+from mltrends.sources.github.client import GitHubClient
 from mltrends_demo import graphql_standin
 from mltrends_demo.github import FakeGitHub
 from mltrends_demo.localserver import LocalServer

@@ -13,7 +13,7 @@ import sys
 import duckdb
 
 from mltrends import console
-from mltrends.sources import pwc_archive
+from mltrends.sources.pwc import archive as pwc_archive
 from mltrends_demo.localserver import LocalServer, Response
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]

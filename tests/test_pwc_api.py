@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from mltrends import db
 from mltrends.cli import main
-from mltrends.sources import pwc_api
+from mltrends.sources.pwc import api as pwc_api
 from mltrends_demo.localserver import LocalServer, Response
 
 TODAY = date(2026, 11, 25)

@@ -22,7 +22,8 @@ from hub_standin import HubStandIn
 from mltrends import db
 from mltrends.cli import main
 from mltrends.config import Settings, load_settings
-from mltrends.sources import pwc, pwc_archive
+from mltrends.sources import pwc
+from mltrends.sources.pwc import archive as pwc_archive
 from mltrends_demo.localserver import LocalServer, Response
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "pwc"

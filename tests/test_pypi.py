@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from mltrends.sources import pypi
-from mltrends.sources.pypi_families import TrackedPackage
+from mltrends.sources.pypi.families import TrackedPackage
 from mltrends.sources.registry import Incomplete
 from mltrends_demo.localserver import replay_server
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from mltrends.config import ConfigError
-from mltrends.sources import pypi_bigquery as bq
+from mltrends.sources.pypi import bigquery as bq
 
 
 def test_monthly_query_text():

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from mltrends.sources import pypi
-from mltrends.sources.pypi_families import load_families
+from mltrends.sources.pypi.families import load_families
 from mltrends_demo import DEMO_DIR
 from mltrends_demo.localserver import load_recordings, replay_server
 

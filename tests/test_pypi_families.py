@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mltrends.config import ConfigError
-from mltrends.sources.pypi_families import (
+from mltrends.sources.pypi.families import (
     FAMILIES,
     FRAMEWORKS,
     TrackedPackage,

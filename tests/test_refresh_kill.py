@@ -57,7 +57,11 @@ def _keys(path: Path) -> dict[str, set[tuple]]:
     con = duckdb.connect(str(path))  # read-write: replays the WAL a killed process left
     try:
         out = {}
+        have = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         for table, key in RAW_KEYS.items():
+            if table not in have:  # killed before its migration ran: no rows yet
+                out[table] = set()
+                continue
             cols = ", ".join(key)
             total, distinct = con.execute(
                 f"select count(*), count(distinct ({cols})) from {table}").fetchall()[0]

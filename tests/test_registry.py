@@ -23,13 +23,9 @@ def test_refresh_steps_and_rerun_hints_follow_the_registry():
 
 
 def test_ingest_commands_follow_the_registry():
-    import importlib
-
-    expected = [c.name for s in registry.SOURCES
-                for c in importlib.import_module(f"mltrends.commands.{s.commands}").INGEST_COMMANDS]
+    expected = [c.name for s in registry.SOURCES for c in s.ingest_commands]
     assert list(ingest.commands) == expected
-    assert all(importlib.import_module(f"mltrends.commands.{s.commands}").INGEST_COMMANDS
-               for s in registry.SOURCES)
+    assert all(s.ingest_commands for s in registry.SOURCES)
     out = CliRunner().invoke(ingest, ["--help"]).output
     assert all(name in out for name in expected)
 
@@ -53,8 +49,7 @@ def test_every_raw_table_belongs_to_exactly_one_source(con):
 
 def test_each_source_has_a_staging_view_and_its_url_settings_exist():
     views = "\n".join(p.read_text() for p in (SQL / "staging").glob("stg_*.sql"))
-    fields = set(Settings.__dataclass_fields__) if hasattr(Settings, "__dataclass_fields__") \
-        else set(Settings.model_fields)
+    fields = set(Settings.model_fields)
     for source in registry.SOURCES:
         assert any(re.search(rf"\bfrom\s+{t}\b", views) for t in source.tables), source.name
         assert source.urls and set(source.urls) <= fields, source.name

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from mltrends import claim_estimators, db
+from mltrends import claim_estimators, db, vocab
 from mltrends.estimators import clip
 from mltrends.models import BuildError
 
@@ -48,6 +48,7 @@ class Claim:
     versus: str = "tensorflow"
     seed: int = 20250701
     across_break: str = ""
+    companies: tuple[str, ...] = ()
 
     @property
     def rule(self) -> str:
@@ -77,9 +78,12 @@ def load_registry(path: Path | None = None) -> list[Claim]:
         raise BuildError(f"{path}: cannot read the claims registry ({exc})") from exc
     claims = []
     for claim_id, spec in data.items():
-        sql_path = path.parent / f"{claim_id}.sql"
+        sql_path = path.parent / f"{spec.get('query', claim_id)}.sql"
         if not sql_path.exists():
             raise BuildError(f"{path}: claim {claim_id!r} has no query {sql_path.name}")
+        companies = spec.get("companies", [])
+        if not isinstance(companies, list) or not all(isinstance(c, str) and c for c in companies):
+            raise BuildError(f"{path}: claim {claim_id!r}: companies must be a list of company names")
         measurable = bool(spec.get("measurable", True))
         if measurable and "threshold" not in spec:
             raise BuildError(f"{path}: claim {claim_id!r} needs a threshold")
@@ -96,7 +100,7 @@ def load_registry(path: Path | None = None) -> list[Claim]:
             reason=spec.get("reason", ""), sql_path=sql_path, unit=unit, estimator=estimator,
             periods=int(spec.get("periods", 4)), target=spec.get("target", "pytorch"),
             versus=spec.get("versus", "tensorflow"), seed=int(spec.get("seed", 20250701)),
-            across_break=spec.get("across_break", "")))
+            across_break=spec.get("across_break", ""), companies=tuple(companies)))
     return claims
 
 
@@ -140,12 +144,37 @@ def _sql_row(rows: list[dict[str, Any]]) -> claim_estimators.Measured:
         row.get("window_first"), row.get("window_last"))
 
 
+def query_variables(claim: Claim, as_of: date) -> dict[str, Any]:
+    """What a claim's query may read with getvariable(): the refresh date, the claim's
+    framework and the companies its quote names (a query shared by several claims)."""
+    return {"as_of": as_of, "target": claim.target,
+            "target_label": vocab.FRAMEWORK_LABELS.get(claim.target, claim.target),
+            "companies": list(claim.companies)}
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]::VARCHAR[]"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def rerunnable(sql: str, variables: dict[str, Any]) -> str:
+    """The query as a user can rerun it: `set variable` for each variable it reads, then the query."""
+    used = [k for k in variables if f"getvariable('{k}')" in sql]
+    sets = "".join(f"set variable {k} = {_literal(variables[k])};\n" for k in used)
+    return sets + sql.strip()
+
+
 def measure(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = None) -> dict[str, Any]:
     """Run one claim's query and its estimator, apply its rule; returns the scorecard row."""
     as_of = as_of or date.today()
     sql = claim.sql_path.read_text(encoding="utf-8")
+    variables = query_variables(claim, as_of)
     try:
-        con.execute("set variable as_of = ?", [as_of])
+        for name, value in variables.items():
+            con.execute(f"set variable {name} = ?", [value])
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -165,16 +194,19 @@ def measure(con: duckdb.DuckDBPyConnection, claim: Claim, as_of: date | None = N
         "claim_id": claim.claim_id, "quote": claim.quote, "metric_name": claim.metric_name,
         "metric": m.metric, "ci_low": low, "ci_high": high, "n": m.n, "verdict": result,
         "rule": claim.rule, "reason": (f"{why}. {m.detail}" if m.detail else why) + window,
-        "evidence_sql": sql.strip(), "evaluated_at": db.now_utc(), "unit": claim.unit,
+        "evidence_sql": rerunnable(sql, variables), "evaluated_at": db.now_utc(), "unit": claim.unit,
         "interval_method": claim.interval, "window_first": m.window_first,
         "window_last": m.window_last,
     }
 
 
 def load_views(claim: Claim) -> list[tuple[str, str, int, Path]]:
-    """Further views of a claim: (view, label, min_n, path) of each `<claim_id>.<view>.sql`."""
+    """Further views of a claim: (view, label, min_n, path) of each `<query>.<view>.sql`
+    (`<query>` is the claim's id unless claims.toml names a shared query); a label may name
+    the claim's framework as `{framework}`."""
     views = []
-    for path in sorted(claim.sql_path.parent.glob(f"{claim.claim_id}.*.sql")):
+    stem = claim.sql_path.stem
+    for path in sorted(claim.sql_path.parent.glob(f"{stem}.*.sql")):
         header = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.startswith("--"):
@@ -183,7 +215,8 @@ def load_views(claim: Claim) -> list[tuple[str, str, int, Path]]:
             header.setdefault(key.strip(), value.strip())
         if not header.get("view"):
             raise BuildError(f"{path.name}: a claim view needs a `-- view: what it measures` first line")
-        views.append((path.name[len(claim.claim_id) + 1:-4], header["view"],
+        label = header["view"].replace("{framework}", vocab.FRAMEWORK_LABELS.get(claim.target, claim.target))
+        views.append((path.name[len(stem) + 1:-4], label,
                       int(header.get("min_n") or claim.min_n), path))
     return views
 

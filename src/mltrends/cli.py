@@ -112,7 +112,7 @@ for _name in COMMAND_MODULES:
     for _cmd in importlib.import_module(f"mltrends.commands.{_name}").COMMANDS:
         main.add_command(_with_db_option(_cmd))
 for _source in SOURCES:  # each source's `ingest` commands, in the registry's order
-    for _cmd in importlib.import_module(f"mltrends.commands.{_source.commands}").INGEST_COMMANDS:
+    for _cmd in _source.ingest_commands:
         ingest.add_command(_with_db_option(_cmd))
 
 

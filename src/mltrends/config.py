@@ -13,46 +13,21 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError, create_model
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from mltrends.settings_area import Area, ConfigError
+from mltrends.sources import registry
 
 CONFIG_FILE_ENV = "MLTRENDS_CONFIG"
 DEFAULT_CONFIG_FILE = "mltrends.toml"
 
 
-class ConfigError(Exception):
-    """The configuration file or an environment value cannot be used."""
-
-
-class Area(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PwcSettings(Area):
-    abstracts: bool = False                     # also store abstracts (10x the database)
-    memory_limit: str | None = None             # DuckDB settings while loading the dumps
-    preserve_insertion_order: bool | None = None
-    order_by: str = "published"                 # catalogue papers/ order, so pages do not shift
-
-
-class GithubSettings(Area):
-    tracked_orgs: dict[str, str] | list[str] | None = None   # None: the bundled tracked_orgs.toml
-    framework_repos: tuple[str, ...] | None = None           # None: the bundled list
-    batch_size: int = Field(100, ge=1, le=100)               # repos per GraphQL request
-    rest_batch: int = Field(25, ge=1)
-    star_pages: int = Field(30, ge=1)
-
-
-class PypiSettings(Area):
-    min_interval: float | None = Field(None, ge=0)   # None: 1 s against pypistats.org, else 0
-    breakdown_families: tuple[str, ...] = ("core",)
-    bigquery_project: str | None = None
-    families: dict[str, Any] = Field(default_factory=dict)
-    replace_default_families: bool = False
+# re-exported: the whole codebase imports them from here
+__all__ = ["AREAS", "Area", "ConfigError", "Settings", "load_settings"]
 
 
 class DetectSettings(Area):
@@ -100,14 +75,9 @@ class StatusSettings(Area):
     max_age_days: float | dict[str, float] = Field(2.0, ge=0)
 
 
-class HubSettings(Area):
-    since: date | None = None                       # first sweep only; None: a year ago
-    max_requests: int = Field(100, ge=1)            # per refresh (--budget-hub overrides)
-    page_size: int = Field(1000, ge=1, le=1000)     # models per request (the Hub's largest limit)
-    tracked_owners: dict[str, str] | None = None    # Hub namespace -> company; None: the bundled list
+class _CoreSettings(BaseSettings):
+    """What is not a source's: storage, HTTP, the analysis areas (see Settings)."""
 
-
-class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="MLTRENDS_",
                                       env_nested_delimiter="__", validate_default=False)
 
@@ -117,19 +87,13 @@ class Settings(BaseSettings):
     cache_dir: str = "data/cache"
     reports_dir: str = "reports"
     models_dir: str = "data/models"
-    # Papers with Code: archive dumps and the catalogue API (and the historic v1 API)
-    # Hub datasets (their Parquet shards), a shard list or glob, a URL or a path (see sources/pwc_archive)
+    # each source's base URLs come from the registry (sources/registry.py); these are the
+    # inputs that are not one service's base URL
+    # PwC archive dumps: Hub datasets (their Parquet shards), a shard list or glob, a URL or a
+    # path (see sources/pwc/archive.py)
     pwc_links_url: str = "hf://datasets/pwc-archive/links-between-paper-and-code"
     pwc_papers_url: str = "hf://datasets/pwc-archive/papers-with-abstracts"
-    pwc_api_url: str = "https://paperswithcode.co/api/v1"
-    pwc_v1_url: str = "https://paperswithcode.com/api/v1"
-    hf_api_url: str = "https://huggingface.co/api"
-    github_api_url: str = "https://api.github.com"
-    github_graphql_url: str = "https://api.github.com/graphql"
-    pypistats_url: str = "https://pypistats.org/api"
-    depsdev_url: str = "https://api.deps.dev"
     git_base_url: str = "https://github.com"
-    hub_url: str | None = None  # Hugging Face Hub; None: HF_ENDPOINT, else https://huggingface.co
     # HTTP behaviour
     http_timeout: float = Field(30.0, gt=0)
     http_retries: int = Field(5, ge=0)
@@ -141,15 +105,11 @@ class Settings(BaseSettings):
     # tokens come from the environment only (GITHUB_TOKEN), never from files
     github_token: str | None = Field(None, repr=False)
     # each area's own options
-    pwc: PwcSettings = PwcSettings()
-    github: GithubSettings = GithubSettings()
-    pypi: PypiSettings = PypiSettings()
     detect: DetectSettings = DetectSettings()
     classify: ClassifySettings = ClassifySettings()
     reproduce: ReproduceSettings = ReproduceSettings()
     retention: RetentionSettings = RetentionSettings()
     status: StatusSettings = StatusSettings()
-    hub: HubSettings = HubSettings()
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A validated copy with the non-None overrides applied (CLI flags; an area as a dict)."""
@@ -161,6 +121,21 @@ class Settings(BaseSettings):
         area = getattr(self, name, None)
         return area.model_dump() if isinstance(area, Area) else {}
 
+
+def _source_fields() -> dict[str, Any]:
+    """Each source's base URLs (top level) and options area (`settings.<source>`)."""
+    fields: dict[str, Any] = {}
+    for source in registry.SOURCES:
+        for endpoint in source.endpoints:
+            fields[endpoint.setting] = (str | None, endpoint.default)
+        area = source.settings_area
+        if area is not None:
+            fields[source.name] = (area, area())
+    return fields
+
+
+# The settings: the core fields above and every registered source's (sources/registry.py).
+Settings = create_model("Settings", __base__=_CoreSettings, __module__=__name__, **_source_fields())
 
 AREAS = tuple(name for name, f in Settings.model_fields.items()
               if isinstance(f.annotation, type) and issubclass(f.annotation, Area))

@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from mltrends import __version__
-from mltrends.config import Settings
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 USER_AGENT = f"mltrends/{__version__} (+research-trend analytics; https://github.com/mltrends/mltrends)"
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key")

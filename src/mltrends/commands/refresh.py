@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -89,6 +88,7 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
     and refuses to replace a file there that is not a demo database.
     """
     from mltrends import demo_guard
+    from mltrends_demo import DATA_SINCE
     from mltrends_demo.server import DEMO_DIR, demo_server, demo_settings
 
     settings = demo_guard.demo_paths(app.settings)
@@ -99,7 +99,7 @@ def demo(app: App, out: str | None, keep: bool, no_report: bool) -> None:
     with demo_server(DEMO_DIR) as server:
         demo_cfg = demo_settings(settings, server.url, DEMO_DIR)
         opts = refresh_mod.RefreshOptions(
-            since=date(2025, 7, 1), no_report=no_report, dumps=True, reproduce=True,
+            since=DATA_SINCE, no_report=no_report, dumps=True, reproduce=True,
             reproduce_repos_dir=str(DEMO_DIR / "repos"), report_out=out, demo=True, fresh=not keep,
         )
         result = refresh_mod.refresh(demo_cfg, opts)

@@ -12,6 +12,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from mltrends import vocab
 from mltrends.vocab import FRAMEWORKS
 
 # Fixed domain and range: the same framework has the same colour in every chart.
@@ -26,11 +27,7 @@ FRAMEWORK_COLORS: dict[str, str] = {
     "other": "#868e96",
     "none": "#ced4da",
 }
-FRAMEWORK_LABELS: dict[str, str] = {
-    "pytorch": "PyTorch", "tensorflow": "TensorFlow", "jax": "JAX", "keras": "Keras",
-    "mxnet": "MXNet", "paddle": "PaddlePaddle", "mindspore": "MindSpore", "other": "other",
-    "none": "none detected",
-}
+FRAMEWORK_LABELS: dict[str, str] = vocab.FRAMEWORK_LABELS
 VERDICT_COLORS: dict[str, str] = {
     "supported": "#2b8a3e", "contradicted": "#c92a2a", "inconclusive": "#e67700",
     "not measurable": "#868e96",

@@ -1,31 +1,41 @@
 """The sources: one contract each, one line per source in SOURCES.
 
-Everything that lists sources derives from SOURCES: `refresh` (its steps and rerun
-hints), `status`, the `ingest` command group, the report's coverage section, the demo
-server's settings and the test kit's fault matrix. A source's name is the one word used
-in `runs.source`, `load_state.source` and `rejected_records.source`; each `_source` value
-a source writes (its channels) is declared here too.
+Everything that lists sources derives from SOURCES: the settings (each source's base URLs
+and its options area), `refresh` (its steps and rerun hints), `status`, the `ingest`
+command group, the report's coverage section, the demo server's settings and the test
+kit's fault matrix. A source's name is the one word used in `runs.source`,
+`load_state.source`, `rejected_records.source` and its settings area; each `_source`
+value a source writes (its channels) is declared here too.
 
-Adding a source: one package under `mltrends/sources/`, one schema file, one staging
-view, its recordings, and one `Source(...)` line below (docs/DEVELOPING.md).
+A source is a package under `mltrends/sources/` (the dlt verified-sources layout):
+`fetch_*` generators yield records, `load_*` writes them, and the package gives
+`refresh_step(con, settings, opts, run_id) -> rows per table` (raising `Incomplete` when
+it kept a part), `commands.INGEST_COMMANDS` (its `mltrends ingest` commands) and, when it
+has options, `settings.<Name>Settings` (an `Area`). Adding a source: that package, one
+schema file, one staging view, its recordings, and one `Source(...)` line below
+(docs/DEVELOPING.md).
+
+This module imports nothing of mltrends but the error type, so that the settings can be
+built from it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
-from mltrends import console, db
 from mltrends.http import SourceError
 
 if TYPE_CHECKING:
-    from mltrends.config import Settings
+    import duckdb
+
+    from mltrends.config import Area, Settings
     from mltrends.refresh import RefreshOptions
 
-StepFn = Callable[[duckdb.DuckDBPyConnection, "Settings", "RefreshOptions", "str | None"], dict[str, int]]
+StepFn = Callable[["duckdb.DuckDBPyConnection", "Settings", "RefreshOptions", "str | None"],
+                  dict[str, int]]
 
 
 class Incomplete(SourceError):
@@ -40,104 +50,78 @@ class Incomplete(SourceError):
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One base URL of a source: a top-level setting (env MLTRENDS_<SETTING>)."""
+
+    setting: str           # e.g. "pypistats_url"
+    default: str | None    # the real service (None: resolved at run time, e.g. HF_ENDPOINT)
+    local: str             # its path under one local replay server (demo, tests)
+
+
+@dataclass(frozen=True)
 class Source:
-    name: str                      # runs.source, load_state.source, rejected_records.source
+    name: str                        # runs/load_state/rejected_records.source, settings area
     title: str
-    tables: tuple[str, ...]        # the raw tables it writes
-    channels: tuple[str, ...]      # the `_source` values of its rows
-    settings: str                  # its area of the settings (mltrends.toml table, env MLTRENDS_<AREA>__*)
-    urls: Mapping[str, str]        # base-URL setting -> path under a local replay server
-    step: StepFn                   # what `refresh` runs
-    rerun: str                     # what to run when the step failed
-    commands: str                  # module under mltrends.commands with its INGEST_COMMANDS
-    needs: tuple[str, ...] = field(default=())
+    tables: tuple[str, ...]          # the raw tables it writes
+    channels: tuple[str, ...]        # the `_source` values of its rows
+    endpoints: tuple[Endpoint, ...]  # its base-URL settings
+    package: str                     # e.g. "mltrends.sources.pypi"
+    rerun: str                       # what to run when its refresh step failed
+    options: bool = False            # its package has settings.<Name>Settings (area `name`)
+    needs: tuple[str, ...] = ()      # steps that must have run before it
 
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base-URL setting -> path under a local replay server."""
+        return {e.setting: e.local for e in self.endpoints}
 
-# -- steps -----------------------------------------------------------------------------------
-def _pwc(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
-         run_id: str | None) -> dict[str, int]:
-    from mltrends.sources import pwc, pwc_api
+    @property
+    def settings_area(self) -> type[Area] | None:
+        """The typed options of this source (`settings.<name>`), or None when it has none."""
+        if not self.options:
+            return None
+        module = importlib.import_module(f"{self.package}.settings")
+        return getattr(module, f"{self.name.capitalize()}Settings")
 
-    rows: dict[str, int] = {}
-    if opts.dumps is not False:   # ingest_dump skips a dump unchanged upstream unless forced
-        links = opts.links or settings.pwc_links_url
-        papers = opts.papers or settings.pwc_papers_url
-        rows.update(pwc.ingest_dump(con, settings, links=links, papers=papers, run_id=run_id,
-                                    force=bool(opts.dumps)))
-        db.set_state(con, "pwc", "dumps-loaded", {"links": links, "papers": papers,
-                                                   "loaded_on": opts.today.isoformat()})
-    since = opts.since or db.series_break(con, "pwc_archive")
-    for table, n in pwc_api.ingest_api(con, settings, since=since, run_id=run_id).items():
-        rows[table] = rows.get(table, 0) + n
-    return rows
+    def step(self, con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+             run_id: str | None) -> dict[str, int]:
+        """What `refresh` runs: the package's refresh_step."""
+        return importlib.import_module(self.package).refresh_step(con, settings, opts, run_id)
 
-
-def _hf(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
-        run_id: str | None) -> dict[str, int]:
-    from mltrends.sources import hfpapers
-
-    since = opts.since or hfpapers.resume_day(con)
-    return hfpapers.ingest(con, settings, since=since, until=opts.today, run_id=run_id)
-
-
-def _github(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
-            run_id: str | None) -> dict[str, int]:
-    from mltrends.sources import github
-
-    # the tracked organisations feed the company claims
-    result = github.ingest(con, settings, from_papers=True, orgs="tracked",
-                           max_requests=opts.budget_github, run_id=run_id)
-    if result.stop_kind == "max_requests":
-        console.info(f"github: stopped at the request budget; {result.remaining} repos left "
-                     "for the next refresh")
-    elif result.stop_kind:
-        raise Incomplete(f"github stopped early ({result.stopped}); rerun after the reset", result)
-    return dict(result)
-
-
-def _pypi(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
-          run_id: str | None) -> dict[str, int]:
-    from mltrends.sources import pypi
-
-    return pypi.ingest(con, settings, run_id=run_id)
-
-
-def _hub(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
-         run_id: str | None) -> dict[str, int]:
-    from mltrends.sources import hub_models
-
-    budget = opts.budget_hub or settings.hub.max_requests
-    # --since is about papers: the Hub's first sweep starts at [hub] since (default: a year ago)
-    result = hub_models.ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
-    if result.stop_kind == "max_requests":
-        console.info("hub: stopped at the request budget; the next refresh continues from the cursor")
-    elif result.stop_kind:
-        raise Incomplete(f"hub stopped early ({result.stopped}); rerun after the reset", result)
-    return dict(result)
+    @property
+    def ingest_commands(self) -> list[Any]:
+        """Its `mltrends ingest` commands (click commands in `<package>.commands`)."""
+        return list(importlib.import_module(f"{self.package}.commands").INGEST_COMMANDS)
 
 
 # -- the registry ----------------------------------------------------------------------------
 SOURCES: tuple[Source, ...] = (
     Source("pwc", "Papers with Code (archive dumps, catalogue API)",
-           ("pwc_papers", "pwc_paper_repos"), ("pwc-dump", "pwc-api", "pwc-v1"), "pwc",
-           {"pwc_api_url": "pwc-api/api/v1", "pwc_v1_url": "pwc-v1/api/v1"}, _pwc,
-           "mltrends ingest pwc-api --since DATE (or ingest pwc-dump)", "ingest_pwc"),
-    Source("hf", "Hugging Face daily papers", ("hf_papers",), ("hf-papers",), "hf",
-           {"hf_api_url": "hf/api"}, _hf, "mltrends ingest hf-papers --since DATE", "ingest_hf"),
+           ("pwc_papers", "pwc_paper_repos"), ("pwc-dump", "pwc-api", "pwc-v1"),
+           (Endpoint("pwc_api_url", "https://paperswithcode.co/api/v1", "pwc-api/api/v1"),
+            Endpoint("pwc_v1_url", "https://paperswithcode.com/api/v1", "pwc-v1/api/v1")),
+           "mltrends.sources.pwc", "mltrends ingest pwc-api --since DATE (or ingest pwc-dump)",
+           options=True),
+    Source("hf", "Hugging Face daily papers", ("hf_papers",), ("hf-papers",),
+           (Endpoint("hf_api_url", "https://huggingface.co/api", "hf/api"),),
+           "mltrends.sources.hfpapers", "mltrends ingest hf-papers --since DATE"),
     Source("github", "GitHub repositories, owners, manifests, stars",
            ("github_repos", "github_owners", "github_manifests", "github_star_snapshots",
             "github_org_repos", "github_star_history"),
-           ("github-graphql", "github-rest"), "github",
-           {"github_api_url": "github-api", "github_graphql_url": "github-graphql/graphql"},
-           _github, "mltrends ingest github --from-papers", "ingest_github"),
+           ("github-graphql", "github-rest"),
+           (Endpoint("github_api_url", "https://api.github.com", "github-api"),
+            Endpoint("github_graphql_url", "https://api.github.com/graphql", "github-graphql/graphql")),
+           "mltrends.sources.github", "mltrends ingest github --from-papers", options=True),
     Source("pypi", "PyPI downloads, versions, dependents",
            ("pypi_downloads", "pypi_versions", "pypi_dependents", "pypi_packages"),
-           ("pypistats", "depsdev", "bigquery"), "pypi",
-           {"pypistats_url": "pypistats/api", "depsdev_url": "depsdev"}, _pypi,
-           "mltrends ingest pypi", "ingest_pypi"),
+           ("pypistats", "depsdev", "bigquery"),
+           (Endpoint("pypistats_url", "https://pypistats.org/api", "pypistats/api"),
+            Endpoint("depsdev_url", "https://api.deps.dev", "depsdev")),
+           "mltrends.sources.pypi", "mltrends ingest pypi", options=True),
     Source("hub", "Hugging Face Hub models (framework and format tags, owners, arXiv links)",
-           ("hub_models", "hub_model_snapshots", "hub_owners"), ("hub-api", "hub-settings"), "hub",
-           {"hub_url": "hub"}, _hub, "mltrends ingest hub-models", "ingest_hub"),
+           ("hub_models", "hub_model_snapshots", "hub_owners"), ("hub-api", "hub-settings"),
+           (Endpoint("hub_url", None, "hub"),),
+           "mltrends.sources.hub_models", "mltrends ingest hub-models", options=True),
 )
 
 
@@ -152,6 +136,11 @@ def get(name: str) -> Source:
     raise KeyError(f"unknown source {name!r}; choose from {', '.join(names())}")
 
 
+def endpoint_default(setting: str) -> str | None:
+    """The real service's URL of a base-URL setting."""
+    return next(e.default for s in SOURCES for e in s.endpoints if e.setting == setting)
+
+
 def local_urls(server_url: str) -> dict[str, str]:
     """Every source's base-URL settings pointed at one local server (demo, tests)."""
     return {key: f"{server_url}/{path}" for s in SOURCES for key, path in s.urls.items()}
@@ -160,4 +149,4 @@ def local_urls(server_url: str) -> dict[str, str]:
 def describe() -> list[dict[str, Any]]:
     """The registry as plain data (for docs and `status --json`)."""
     return [{"name": s.name, "title": s.title, "tables": list(s.tables), "channels": list(s.channels),
-             "settings": s.settings, "rerun": s.rerun} for s in SOURCES]
+             "settings": s.name if s.options else None, "rerun": s.rerun} for s in SOURCES]

@@ -15,15 +15,18 @@ Downloads and likes also go to a dated snapshot table.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mltrends import console, db
-from mltrends.config import Settings
 from mltrends.http import RateLimited, SourceError
 from mltrends.sources.hub_models.client import BudgetSpent, HubClient
 from mltrends.sources.hub_models.records import SOURCE, load_records, record, utc_time
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+    from mltrends.refresh import RefreshOptions
 
 STATE_RESOURCE = "models-by-created"
 TABLES = ("hub_models", "hub_model_snapshots", "hub_owners", "rejected_records")
@@ -160,3 +163,18 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | Non
     console.info(f"hub models: {result['hub_models']} models from {result.pages} pages "
                  f"({result.requests} requests){'; ' + result.stopped if result.stopped else ''}")
     return result
+
+
+def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                 run_id: str | None) -> dict[str, int]:
+    """New and changed models since the cursor, within the request budget. --since is about
+    papers: the Hub's first sweep starts at [hub] since (default: a year ago)."""
+    from mltrends.sources.registry import Incomplete
+
+    budget = opts.budget_hub or settings.hub.max_requests
+    result = ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
+    if result.stop_kind == "max_requests":
+        console.info("hub: stopped at the request budget; the next refresh continues from the cursor")
+    elif result.stop_kind:
+        raise Incomplete(f"hub stopped early ({result.stopped}); rerun after the reset", result)
+    return dict(result)

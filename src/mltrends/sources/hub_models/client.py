@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from huggingface_hub import constants
@@ -31,8 +31,10 @@ from huggingface_hub.utils import (
 )
 
 from mltrends import __version__
-from mltrends.config import Settings
 from mltrends.http import RateLimited, SourceError
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 EXPAND = ("author", "createdAt", "lastModified", "library_name", "pipeline_tag", "tags",
           "downloads", "likes")

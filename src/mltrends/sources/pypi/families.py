@@ -9,10 +9,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mltrends import bundled
-from mltrends.config import ConfigError, Settings
+from mltrends.settings_area import ConfigError
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 FAMILIES = ("core", "high_level", "serving", "mobile_edge", "distributed", "ecosystem")
 FRAMEWORKS = ("pytorch", "tensorflow", "jax", "keras", "mxnet", "paddle", "mindspore", "other")

@@ -17,11 +17,11 @@ are moved to `rejected_records` before commit. When a dump repeats a key, one re
 per key is kept (the first one for small files; with parallel reading, any one).
 
 Where the dumps are (Hub datasets, shard lists and globs, URLs, local files), how they
-get here and when they are unchanged lives in `mltrends.sources.pwc_archive`: a dump
+get here and when they are unchanged lives in `mltrends.sources.pwc.archive`: a dump
 whose fingerprint matches the one stored with its last load is skipped. Parquet shards
 are read by one `read_parquet` over the list, which DuckDB scans in parallel.
 
-The catalogue API and the historic v1 API live in `mltrends.sources.pwc_api`
+The catalogue API and the historic v1 API live in `mltrends.sources.pwc.api`
 (`ingest_api` is re-exported here for `mltrends refresh`).
 """
 
@@ -33,14 +33,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mltrends import console, db
-from mltrends.config import Settings
-from mltrends.sources import pwc_archive
-from mltrends.sources.pwc_api import ingest_api  # noqa: F401  (the refresh step's entry point)
+from mltrends.sources.pwc import archive as pwc_archive
+from mltrends.sources.pwc.api import ingest_api  # noqa: F401  (the refresh step's entry point)
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+    from mltrends.refresh import RefreshOptions
 
 SOURCE = "pwc-dump"
 REJECTED_PREFIX = "~rejected~"
@@ -399,3 +402,23 @@ def _load_all(con: duckdb.DuckDBPyConnection, files: dict[str, DumpFile], fetche
             for table, n in part.items():
                 counts[table] = counts.get(table, 0) + n
     return counts
+
+
+def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                 run_id: str | None) -> dict[str, int]:
+    """The dumps (skipped when unchanged upstream unless forced), then the catalogue since
+    the archive's end (series_breaks) or --since."""
+    from mltrends.sources.pwc import api as pwc_api
+
+    rows: dict[str, int] = {}
+    if opts.dumps is not False:
+        links = opts.links or settings.pwc_links_url
+        papers = opts.papers or settings.pwc_papers_url
+        rows.update(ingest_dump(con, settings, links=links, papers=papers, run_id=run_id,
+                                force=bool(opts.dumps)))
+        db.set_state(con, "pwc", "dumps-loaded", {"links": links, "papers": papers,
+                                                   "loaded_on": opts.today.isoformat()})
+    since = opts.since or db.series_break(con, "pwc_archive")
+    for table, n in pwc_api.ingest_api(con, settings, since=since, run_id=run_id).items():
+        rows[table] = rows.get(table, 0) + n
+    return rows

@@ -30,13 +30,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mltrends import console, http
-from mltrends.config import Settings
+from mltrends.sources import registry
 
-DEFAULT_HF_API_URL = Settings.model_fields["hf_api_url"].default
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+
 DATA_SUFFIXES = (".parquet", ".json.gz", ".json")
 CHUNK = 1 << 20   # bytes written per read of a plain-URL download
 _DATASET_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -65,7 +67,7 @@ class Resolved:
 
 def hub_endpoint(settings: Settings) -> str:
     env = os.environ.get("HF_ENDPOINT")
-    if env and settings.hf_api_url == DEFAULT_HF_API_URL:
+    if env and settings.hf_api_url == registry.endpoint_default("hf_api_url"):
         return env.rstrip("/")
     return settings.hf_api_url.rstrip("/").removesuffix("/api")
 

@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from mltrends import console, http
-from mltrends.config import Settings
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 
 class BudgetStop(Exception):

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mltrends import db, http
-from mltrends.sources.github_client import BudgetStop, GitHubClient, parse_reset
-from mltrends.sources.github_records import (
+from mltrends.sources.github.client import BudgetStop, GitHubClient, parse_reset
+from mltrends.sources.github.records import (
     MANIFEST_PATHS,
     SHAPE_ERRORS,
     Fetched,

@@ -9,8 +9,9 @@ import duckdb
 
 from mltrends import console
 from mltrends.commands import App, day_option, pass_app
-from mltrends.sources import pypi, pypi_bigquery
-from mltrends.sources.pypi_families import load_families, select_packages
+from mltrends.sources import pypi
+from mltrends.sources.pypi import bigquery as pypi_bigquery
+from mltrends.sources.pypi.families import load_families, select_packages
 from mltrends.sources.registry import Incomplete
 
 

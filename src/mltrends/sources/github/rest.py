@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from mltrends import db, http
-from mltrends.sources.github_client import GitHubClient
-from mltrends.sources.github_records import (
+from mltrends.sources.github.client import GitHubClient
+from mltrends.sources.github.records import (
     MANIFEST_RE,
     SHAPE_ERRORS,
     Fetched,

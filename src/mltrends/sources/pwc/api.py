@@ -19,14 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 import requests
 
 from mltrends import console, db, http, normalize
-from mltrends.config import Settings
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 SOURCE = "pwc-api"
 V1_SOURCE = "pwc-v1"

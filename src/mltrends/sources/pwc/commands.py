@@ -55,7 +55,7 @@ def ingest_pwc_api(app: App, since: date, until: date | None) -> None:
 
     Example: mltrends ingest pwc-api --since 2025-07-01
     """
-    from mltrends.sources import pwc_api
+    from mltrends.sources.pwc import api as pwc_api
 
     if until and until < since:
         raise click.UsageError(f"--until {until} is before --since {since}")

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 import requests
 
 from mltrends import console, db, http, normalize
-from mltrends.config import Settings
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+    from mltrends.refresh import RefreshOptions
 
 SOURCE = "hf-papers"
 STATE_RESOURCE = "daily_papers"
@@ -182,3 +185,10 @@ def ingest_papers(con: duckdb.DuckDBPyConnection, settings: Settings, arxiv_ids:
             rows.append(row)
     with db.transaction(con):
         return {"hf_papers": load_records(con, rows)}
+
+
+def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                 run_id: str | None) -> dict[str, int]:
+    """The daily papers from --since, else from the day after the last one loaded."""
+    since = opts.since or resume_day(con)
+    return ingest(con, settings, since=since, until=opts.today, run_id=run_id)

@@ -6,7 +6,7 @@ fetched by batched GraphQL (`github_graphql`), otherwise over REST with ETags
 with the repos it had not reached (they are still stale), and a run that hits
 `max_requests` or a rate limit it may not wait for stops cleanly with what it loaded.
 
-Settings (`[github]` in mltrends.toml, typed in mltrends.config.GithubSettings; defaults in
+Settings (`[github]` in mltrends.toml, typed in sources/github/settings.py; defaults in
 data/tracked_orgs.toml): `tracked_orgs` (list, or a table org -> company), `framework_repos`, `batch_size` (GraphQL repos per query),
 `rest_batch` (repos per transaction over REST), `star_pages` (stargazer pages per repo).
 """
@@ -19,16 +19,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import requests
 
 from mltrends import bundled, console, db, http
-from mltrends.config import Settings
-from mltrends.sources import github_graphql, github_rest
-from mltrends.sources.github_client import BudgetStop, GitHubClient
-from mltrends.sources.github_records import Fetched, parse_repo_ref, screen, valid_repo
+from mltrends.sources.github import graphql as github_graphql
+from mltrends.sources.github import rest as github_rest
+from mltrends.sources.github.client import BudgetStop, GitHubClient
+from mltrends.sources.github.records import Fetched, parse_repo_ref, screen, valid_repo
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+    from mltrends.refresh import RefreshOptions
 
 TABLES = ("github_repos", "github_owners", "github_manifests", "github_star_snapshots",
           "github_org_repos", "github_star_history")
@@ -314,3 +318,18 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, repos: Iterable[s
     result.requests = client.requests
     result.not_modified = client.not_modified
     return result
+
+
+def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                 run_id: str | None) -> dict[str, int]:
+    """The papers' repos and the tracked organisations (they feed the company claims)."""
+    from mltrends.sources.registry import Incomplete
+
+    result = ingest(con, settings, from_papers=True, orgs="tracked",
+                    max_requests=opts.budget_github, run_id=run_id)
+    if result.stop_kind == "max_requests":
+        console.info(f"github: stopped at the request budget; {result.remaining} repos left "
+                     "for the next refresh")
+    elif result.stop_kind:
+        raise Incomplete(f"github stopped early ({result.stopped}); rerun after the reset", result)
+    return dict(result)

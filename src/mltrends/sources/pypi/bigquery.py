@@ -20,13 +20,15 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mltrends import console, db
-from mltrends.config import Settings
-from mltrends.sources.pypi_families import normalize_package
+from mltrends.sources.pypi.families import normalize_package
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
 
 TABLE = "bigquery-public-data.pypi.file_downloads"
 CATEGORY = "bigquery:monthly"

@@ -14,17 +14,20 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import duckdb
 import requests
 
 from mltrends import console, db, http
-from mltrends.config import Settings
 from mltrends.http import NotFound, RateLimited, SourceError
-from mltrends.sources.pypi_families import TrackedPackage, load_families, select_packages
+from mltrends.sources.pypi.families import TrackedPackage, load_families, select_packages
 from mltrends.sources.registry import Incomplete
+
+if TYPE_CHECKING:
+    from mltrends.config import Settings
+    from mltrends.refresh import RefreshOptions
 
 SOURCE = "pypi"
 BREAKDOWNS = (("overall", {"mirrors": "false"}, ""), ("system", {}, "os:"),
@@ -308,3 +311,9 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, packages: list[st
         raise Incomplete(f"pypi: {len(failures)} of {len(todo)} package(s) failed; "
                                "rerun to retry them:\n  " + "\n  ".join(failures), totals)
     return totals
+
+
+def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
+                 run_id: str | None) -> dict[str, int]:
+    """Every tracked package's downloads, versions and dependents."""
+    return ingest(con, settings, run_id=run_id)
