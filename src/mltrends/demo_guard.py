@@ -8,18 +8,17 @@ a demo database (or holds nothing).
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 import duckdb
 
+from mltrends import synthetic
 from mltrends.config import Settings
 
 DEMO_DB = "data/demo.duckdb"
 DEMO_REPORTS_DIR = "reports/demo"
 DEMO_MODELS_DIR = "data/demo-models"
 DEMO_CACHE_DIR = "data/cache/demo"
-SYNTHETIC_STATE = ("mltrends", "synthetic")
 
 
 class DemoRefused(Exception):
@@ -34,21 +33,6 @@ def demo_paths(settings: Settings) -> Settings:
                                    models_dir=DEMO_MODELS_DIR, cache_dir=DEMO_CACHE_DIR)
 
 
-def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the database carries the synthetic-data marker (`report.mark_synthetic`)."""
-    try:
-        rows = con.execute("select value from load_state where source = ? and resource = ?",
-                           list(SYNTHETIC_STATE)).fetchall()
-    except duckdb.Error:
-        return False
-    if not rows:
-        return False
-    try:
-        return bool(json.loads(rows[0][0]).get("synthetic"))
-    except (TypeError, ValueError, AttributeError):
-        return False
-
-
 def holds_only_demo_data(path: str | Path) -> bool:
     """True for a missing file, an empty database, or one marked synthetic."""
     path = Path(path)
@@ -59,7 +43,7 @@ def holds_only_demo_data(path: str | Path) -> bool:
     except duckdb.Error:
         return False  # not a database we can read: certainly not ours to delete
     try:
-        if is_synthetic(con):
+        if synthetic.is_marked(con):
             return True
         try:
             return con.execute("select count(*) from runs").fetchall()[0][0] == 0

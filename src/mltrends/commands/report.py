@@ -33,7 +33,7 @@ def report(app: App, out_dir: str | None, demo: bool | None, screenshot: bool) -
     Prints the path of index.html. Exit codes: 0 written, 2 cannot be written, 3 written but the
     browser check (--screenshot) failed.
     """
-    from mltrends.demo_guard import is_synthetic
+    from mltrends import synthetic
     from mltrends.report import write_report
 
     if not Path(app.settings.db).exists():
@@ -42,7 +42,7 @@ def report(app: App, out_dir: str | None, demo: bool | None, screenshot: bool) -
     # only reads: a reader holding the published file (a DuckDB CLI, a BI tool) is no obstacle
     con = app.connect()
     try:
-        if demo is False and is_synthetic(con):
+        if demo is False and synthetic.is_marked(con):
             raise click.UsageError(f"{app.settings.db} is marked as synthetic demo data; "
                                    "its report keeps the synthetic-data labels (--no-demo refused)")
         folder = write_report(con, app.settings, out_dir=out_dir, demo=demo)

@@ -23,7 +23,7 @@ import altair as alt
 import duckdb
 import vl_convert as vlc
 
-from mltrends import __version__, console, db
+from mltrends import __version__, console, synthetic
 from mltrends.config import Settings
 from mltrends.report import conventions, html, markdown
 from mltrends.report.coverage import coverage, method
@@ -37,7 +37,6 @@ __all__ = ["ReportError", "build_sections", "detect_synthetic", "mark_synthetic"
 
 SECTION_ORDER = ("headline", "research", "industry", "hub", "reproduction", "coverage", "method")
 OUTPUTS = {"index.html", "report.md", "manifest.json", "screenshot.png", "charts", "data"}
-SYNTHETIC_STATE = ("mltrends", "synthetic")  # the one synthetic marker, in load_state
 
 
 class ReportError(Exception):
@@ -46,20 +45,9 @@ class ReportError(Exception):
     user_facing = True
 
 
-def mark_synthetic(con: duckdb.DuckDBPyConnection, note: str = "synthetic demo data") -> None:
-    """Record in the database that its data is synthetic: every report on it says so.
-
-    The one writer of the marker (`refresh` with the demo's options); `detect_synthetic`
-    is its one reader."""
-    db.set_state(con, *SYNTHETIC_STATE, {"synthetic": True, "note": note})
-
-
-def detect_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the database carries the synthetic marker."""
-    if not ReportData(con).has("load_state"):
-        return False
-    state = db.get_state(con, *SYNTHETIC_STATE)
-    return bool(state and state.get("synthetic"))
+# the one synthetic marker (mltrends.synthetic): written by the demo's refresh, read here
+mark_synthetic = synthetic.mark
+detect_synthetic = synthetic.is_marked
 
 
 def build_sections(con: duckdb.DuckDBPyConnection, demo: bool) -> list[Section]:
