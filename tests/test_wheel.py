@@ -15,6 +15,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(900)  # builds, installs and runs the whole demo
+BASE_ONLY = """import sys
+
+
+class _NoRepro:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "ray"):
+            raise ModuleNotFoundError(f"No module named {name!r} (a base install, without [repro])")
+        return None
+
+
+sys.meta_path.insert(0, _NoRepro())
+"""
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):
@@ -39,6 +51,10 @@ def installed(tmp_path_factory):
     # reuse the dependencies already installed here (offline and fast); the package itself
     # comes only from the wheel: a plain path line does not run this environment's .pth hooks
     (site / "_reuse_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # the base install: the [repro] extra's heavy parts (PyTorch, Ray) are not importable
+    # there, so the demo, the report and the classifier must run without them
+    (site / "_mltrends_base_only.py").write_text(BASE_ONLY)
+    (site / "_mltrends_base_only.pth").write_text("import _mltrends_base_only\n")
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
           "--no-index", str(wheel)], cwd=tmp)
     env = {k: v for k, v in os.environ.items()
@@ -64,6 +80,9 @@ def test_demo_and_classify_evaluate_run_from_the_installed_wheel(installed):
     where = _run([str(bin_ / "python"), "-c", "import mltrends, mltrends_demo; "
                   "print(mltrends.__file__); print(mltrends_demo.__file__)"], cwd=work, env=env)
     assert all(str(bin_.parent) in line for line in where.stdout.splitlines()), where.stdout
+    no_torch = subprocess.run([str(bin_ / "python"), "-c", "import torch"], cwd=work, env=env,
+                              capture_output=True, text=True)
+    assert no_torch.returncode != 0 and "base install" in no_torch.stderr
     # the demo writes data/demo.duckdb and reports/demo/ under the current folder
     _run([str(bin_ / "mltrends"), "demo"], cwd=work, env=env, timeout=900)
     demo_db = work / "data" / "demo.duckdb"
