@@ -4,7 +4,7 @@ The objects use the Hub API's field names (`id`, `author`, `createdAt`, `lastMod
 `library_name`, `pipeline_tag`, `tags`, `downloads`, `likes`); every model name says
 "synthetic-demo" and no number in it is a real measurement. Some models cite demo papers
 (`arxiv:` tags); two records are broken on purpose (they end in rejected_records).
-Run: python mltrends_demo/inputs/make_hub.py
+Run: python src/mltrends_demo/inputs/make_hub.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Write the synthetic Papers-with-Code and Hugging Face demo inputs (seeded; output committed).
 
-    python mltrends_demo/inputs/make_pwc_hf.py
+    python src/mltrends_demo/inputs/make_pwc_hf.py
 
 - pwc/papers.json.gz, pwc/links.json.gz: archive-dump-shaped papers 2016..2025-07 at the
   big venues, linked to the repos of universe/repos.csv. The repo's framework is the

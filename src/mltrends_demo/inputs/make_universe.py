@@ -1,6 +1,6 @@
 """Write the demo universe: the SYNTHETIC owners and repositories every demo source agrees on.
 
-Run once (its output is committed): python mltrends_demo/inputs/make_universe.py
+Run once (its output is committed): python src/mltrends_demo/inputs/make_universe.py
 Everything here is synthetic and labelled so; the names imitate real patterns only.
 """
 

@@ -1,8 +1,8 @@
 """Write the demo's SYNTHETIC pypistats and deps.dev recordings (seeded, reproducible).
 
-    .venv/bin/python mltrends_demo/inputs/http/pypistats/make_recordings.py
+    .venv/bin/python src/mltrends_demo/inputs/http/pypistats/make_recordings.py
 
-Every tracked package of data/pypi_families.toml gets 180 days of daily downloads
+Every tracked package of mltrends/data/pypi_families.toml gets 180 days of daily downloads
 ending 2026-11-24 (overall; by OS and Python minor for the core family), a version list
 and dependents counts. The numbers are invented: relative sizes are plausible, the
 2026-08-24 change in the download definition shows as a drop in level, and every
@@ -16,7 +16,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from mltrends.sources.pypi_families import load_families
+from mltrends.sources.pypi.families import load_families
 
 HERE = Path(__file__).resolve().parent
 DEPSDEV = HERE.parent / "depsdev"
