@@ -328,22 +328,38 @@ def test_isolation_is_recorded_and_summarised(path_run, side):
     assert "Isolation: " + label in path_run["summary"]
 
 
-def test_without_subordinate_ids_the_record_says_the_operators_uid():
-    """nobody has no subordinate range: bubblewrap maps the sandbox to its own uid, and
-    the record says so instead of claiming another uid."""
-    side = Side("nobody", NOBODY, NOBODY, Path("/"), Path("/nonexistent"), "", {}, None)
-    code = ("import json, sys; from mltrends.reproduce import sandbox; "
-            "r = sandbox.run_sandboxed(['/usr/bin/id', '-u'], cwd='/', writable=[], "
-            "env={'PATH': '/usr/bin'}, mode='bwrap', uid=None, limits=sandbox.Limits(), "
-            "expose=[sys.base_prefix]); "
-            "print(json.dumps([sandbox.subordinate_ids() is None, r.output.strip(), "
-            "sandbox.isolation('bwrap', None, sandbox.subordinate_for('bwrap', None))]))")
+@pytest.mark.parametrize("case", ["no range", "no new privileges"])
+def test_without_subordinate_ids_the_record_says_the_operators_uid(operator, case):
+    """nobody has no subordinate range; under NoNewPrivileges (as in the shipped units) the
+    setuid newuidmap cannot map one: bubblewrap then maps the sandbox to the operator's
+    own uid, and the record says so instead of claiming another uid."""
+    uid, gid, sub = (NOBODY, NOBODY, None) if case == "no range" else operator
+    if case == "no new privileges" and (sub is None or shutil.which("setpriv") is None):
+        pytest.skip("no subordinate ids or no setpriv here")
+    side = Side(case, uid, gid, Path("/"), Path("/nonexistent"), "", {}, None)
+    code = """if True:
+        import json, sys, psutil
+        from mltrends.reproduce import sandbox
+        seen = set()  # the real uids of the sandbox's processes, from the host's side
+
+        def spy(pid, _result):
+            seen.update(p.uids().real for p in psutil.Process(pid).children(recursive=True))
+
+        r = sandbox.run_sandboxed(["/bin/sh", "-c", "id -u; sleep 0.5"], cwd="/", writable=[],
+                                  env={"PATH": "/usr/bin:/bin"}, mode="bwrap", uid=None,
+                                  limits=sandbox.Limits(), expose=[sys.base_prefix], on_poll=spy)
+        iso = sandbox.isolation("bwrap", None, sandbox.subordinate_for("bwrap", None))
+        print(json.dumps([sandbox.subordinate_ids() is None, r.output.split() + sorted(seen), iso]))
+    """
+    argv = [sys.executable, "-c", code]
+    if case == "no new privileges":
+        argv = [str(shutil.which("setpriv")), "--no-new-privs", *argv]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src"), "HOME": "/nonexistent"}
-    done = subprocess.run(side.command([sys.executable, "-c", code], env), env=env, cwd="/",
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(side.command(argv, env), env=env, cwd="/", capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     no_subids, inside, iso = json.loads(done.stdout.splitlines()[-1])
-    assert no_subids and inside == str(NOBODY)
+    assert no_subids and inside == [str(NOBODY), uid]  # 65534 inside, the operator's outside
     assert iso["uid_kind"] == "operator" and iso["uid"] is None
     assert iso["label"].startswith("bubblewrap, the operator's uid behind a user namespace")
 
