@@ -88,7 +88,8 @@ def main(scale: str = "full") -> list[dict]:
             f"the fallback launcher ({launcher}) in the same run, same repos (median on top of "
             "the bare clone + run)", base, "median < 1 s per repo on top of the bare clone + run",
             value < 1.0, repos=n_overhead, sandbox=mode,
-            isolation=sandbox.isolation(mode, sandbox.UID_BASE if os.geteuid() == 0 else None)["label"],
+            isolation=sandbox.isolation(mode, sandbox.UID_BASE if os.geteuid() == 0 else None,
+                                        sandbox.subordinate_for(mode, None))["label"],
             bare_clone_and_run_seconds=round(bare_median, 4),
             job_median_seconds={k: round(statistics.median(v), 4) for k, v in per_mode.items()},
             stage_medians={k: round(statistics.median(v), 4) for k, v in stages.items()}))

@@ -3,7 +3,8 @@
 Each is a dict of files; `{MARK}` is replaced by a per-test marker folder on the host
 (anything found there afterwards means the attack reached the host), `{SECRET}` by a
 root-only secret file, `{PORT}` by a listening port on the host's loopback, `{SOCK}`
-by an AF_UNIX socket on the host's filesystem.
+by an AF_UNIX socket on the host's filesystem, `{OPERATOR_HOME}` by the home (holding a
+token) of the user the job runs as, `{MARKNAME}` by a word in a host process's command line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ with open("trace/frameworks.jsonl", "w") as fh:
 os.mkfifo("trace/trace-1.json")
 os.symlink("{SECRET}", "trace/trace-2.json")
 os.symlink("/dev/zero", "trace/trace-3.json")
+os.symlink("{OPERATOR_HOME}/.config/mltrends/github_token", "trace/trace-4.json")
 print("planted")
 """},
     # floods the tracer's pipe: the parent keeps a few MiB and carries on
@@ -37,9 +39,12 @@ for _ in range(400):  # 25 MiB
     os.write(fd, chunk)
 print("flooded")
 """},
-    # absolute and escaping includes, a FIFO include: never opened by the static pass
+    # absolute and escaping includes, a FIFO include: never opened by the static pass (the
+    # secret only root can read, and the token the operator itself can read, for the
+    # non-root path where the static pass runs as the operator)
     "hostile_includes": {
         "requirements.txt": "-r /dev/zero\n-r {SECRET}\n-r ../../../../../../{SECRET}\n"
+                            "-r {OPERATOR_HOME}/.config/mltrends/github_token\n"
                             "-r link.txt\nnumpy\n",
         "main.py": "print('ok')\n",
         "@symlink link.txt": "{SECRET}",
@@ -100,13 +105,31 @@ for name, call in (("unshare", lambda: libc.unshare(0x10000000)),
     print(name, ret, ctypes.get_errno())
 raise SystemExit(3)
 """},
-    # fills the disk
+    # fills the disk: one file larger than the workspace, then file after file (400 MB/s,
+    # the rate of the attack the issue measured), 2 GiB in all if nothing stops it
     "disk_filler": {"main.py": """# synthetic hostile repository
+import time
 chunk = b"\\0" * (1 << 20)
-with open("big.bin", "wb") as fh:
-    for _ in range(400):
-        fh.write(chunk)
-print("wrote 400 MiB")
+try:
+    with open("big.bin", "wb") as fh:
+        for _ in range(400):
+            fh.write(chunk)
+    print("one file of 400 MiB", flush=True)
+except OSError as exc:
+    print("one file:", exc, flush=True)
+written = 0
+try:
+    for i in range(256):
+        with open(f"part{i}.bin", "wb") as fh:
+            for _ in range(8):
+                fh.write(chunk)
+        written += 8
+        print("written", written, "MiB", flush=True)
+        time.sleep(0.02)
+except OSError as exc:
+    print("many files:", exc, flush=True)
+print("done, written", written, "MiB")
+raise SystemExit(0 if written == 2048 else 5)
 """},
     # a small clone that checks out to far more than it downloads
     "expands": {"main.py": "print('ok')\n", "@zeros zeros.bin": "300"},
@@ -134,20 +157,59 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "{MARKNA
 print("sleeping", flush=True)
 time.sleep(300)
 """},
-    # an in-tree build backend that phones the host during the install step
+    # an in-tree PEP 517 build backend (repository code the offline install step runs)
+    # that phones the host; main.py shows what the backend saw
     "phones_home_on_install": {
         "requirements.txt": "-e .\n",
-        "setup.py": """# synthetic hostile repository
-import socket
-try:
-    socket.create_connection(("127.0.0.1", {PORT}), timeout=3).close()
-    print("reached the host")
-except OSError as exc:
-    print("no network:", exc)
-from setuptools import setup
-setup(name="phones-home", version="0.1")
+        "pyproject.toml": """[build-system]
+requires = []
+build-backend = "backend"
+backend-path = ["."]
+
+[project]
+name = "phones-home"
+version = "0.1"
 """,
-        "main.py": "print('ok')\n"},
+        "backend.py": """# synthetic hostile repository
+import base64, hashlib, os, socket, zipfile
+
+
+def _phone():
+    try:
+        socket.create_connection(("127.0.0.1", {PORT}), timeout=3).close()
+        return "reached the host"
+    except OSError as exc:
+        return f"no network: {exc}"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    with open("backend-ran.txt", "w") as fh:
+        fh.write(f"the build backend ran (uid {os.getuid()}): {_phone()}\\n")
+    name = "phones_home-0.1-py3-none-any.whl"
+    info = "phones_home-0.1.dist-info/"
+    files = {"phones_home.pth": "",
+             info + "METADATA": "Metadata-Version: 2.1\\nName: phones-home\\nVersion: 0.1\\n",
+             info + "WHEEL": "Wheel-Version: 1.0\\nGenerator: backend\\nRoot-Is-Purelib: true\\n"
+                             "Tag: py3-none-any\\n"}
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as zf:
+        for path, text in files.items():
+            data = text.encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record.append(f"{path},sha256={digest.decode()},{len(data)}")
+            zf.writestr(path, data)
+        record.append(info + "RECORD,,")
+        zf.writestr(info + "RECORD", "\\n".join(record) + "\\n")
+    return name
+
+
+build_editable = build_wheel
+""",
+        "main.py": """# synthetic hostile repository
+import os
+print(open("backend-ran.txt").read() if os.path.exists("backend-ran.txt")
+      else "the build backend never ran")
+"""},
 }
 
 

@@ -50,3 +50,32 @@ def test_a_repo_with_only_tpu_mentions_stays_undetected(tmp_path):
     root = _repo(tmp_path, {"notes.py": "USE = 'TPUStrategy'\n"})
     result = detect_path(root)
     assert result.primary == "none"
+
+
+def test_line_numbers_on_a_hand_made_file():
+    data = (b"\n\n# use_tpu here\r\nx = 1\n\n"
+            b"device = xm.xla_device(); use_tpu = True\n"
+            b"last = 'libtpu'")
+    found = [(e.framework, e.line, e.name) for e in tpu_evidence("a.py", data)]
+    assert sorted(found) == [("jax", 7, "libtpu"), ("pytorch", 6, "xla_device"),
+                             ("tensorflow", 3, "use_tpu"), ("tensorflow", 6, "use_tpu")]
+
+
+def test_many_matches_in_a_large_file_take_linear_time():
+    """1 MiB of one match per line: counting newlines up to every match (quadratic) took
+    about 20 s here; the budget is a multiple of just finding the matches."""
+    import time
+
+    from mltrends.detect.tpu import PATTERNS
+
+    data = b"use_tpu\n" * (1 << 17)
+    start = time.perf_counter()
+    for _framework, pattern in PATTERNS:
+        for m in pattern.finditer(data):
+            m.group(0).decode("ascii")
+    baseline = time.perf_counter() - start
+    start = time.perf_counter()
+    found = tpu_evidence("big.py", data)
+    elapsed = time.perf_counter() - start
+    assert [e.line for e in found] == list(range(1, (1 << 17) + 1))
+    assert elapsed < max(3.0, 40 * baseline), (elapsed, baseline)

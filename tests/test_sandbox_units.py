@@ -16,7 +16,7 @@ import pytest
 from mltrends import db
 from mltrends.commands.reproduce import close_abandoned_runs
 from mltrends.detect.limits import line_at, read_inside
-from mltrends.reproduce import bwrap, environment, sampling, seccomp, workspace
+from mltrends.reproduce import bwrap, environment, sampling, sandbox, seccomp, subids, workspace
 from mltrends.reproduce.pipeline import read_traces
 
 
@@ -181,3 +181,43 @@ def test_installed_packages_are_read_without_running_the_venv(tmp_path):
     os.symlink(planted / "lib", venv / "lib")
     assert environment.installed(venv) == []  # a symlink the install step planted is not followed
     assert not (tmp_path / "should-never-run").exists()
+
+
+@pytest.mark.skipif(not (Path("/usr/bin/newuidmap").exists() and Path("/usr/bin/newgidmap").exists()),
+                    reason="newuidmap/newgidmap (Debian's uidmap) are not installed")
+def test_subordinate_ids_come_from_the_users_own_ranges(tmp_path):
+    subuid, subgid = tmp_path / "subuid", tmp_path / "subgid"
+    subuid.write_text("someone:100000:65536\n4242:300000:0\n4242:165536:65536\nbroken line\n")
+    subgid.write_text("4242:200000:65536\n")
+    found = subids.configured(4242, 4343, str(subuid), str(subgid))
+    assert (found.uid, found.gid, found.operator_uid, found.operator_gid) == (165536, 200000, 4242, 4343)
+    spec = found.spec(["/usr/bin/true"], {"PATH": "/usr/bin"})
+    # the operator is 0 inside (to hand files over), the sandbox 1: its first subordinate id
+    assert spec["uid_map"] == [[0, 4242, 1], [1, 165536, 1]]
+    assert spec["gid_map"] == [[0, 4343, 1], [1, 200000, 1]]
+    assert not spec["as_root"]
+    assert subids.configured(4343, 4343, str(subuid), str(subgid)) is None  # no range of its own
+    assert subids.configured(0, 0, str(subuid), str(subgid)) is None        # root needs none
+    assert subids.configured(4242, 4343, str(subuid), str(tmp_path / "missing")) is None
+
+
+def test_isolation_labels_say_whose_uid_ran_the_code():
+    sub = subids.SubIds(165536, 165536, 1000, 1000, "/usr/bin/newuidmap", "/usr/bin/newgidmap")
+    dedicated = sandbox.isolation("bwrap", 62001)
+    assert dedicated["uid_kind"] == "dedicated" and dedicated["uid"] == 62001
+    assert dedicated["label"].startswith("bubblewrap, a dedicated uid, ")
+    subordinate = sandbox.isolation("bwrap", None, sub)
+    assert subordinate["uid_kind"] == "subordinate" and subordinate["uid"] == 165536
+    assert subordinate["label"].startswith("bubblewrap, a subordinate uid (not the operator's), ")
+    operator = sandbox.isolation("bwrap", None)
+    assert operator["uid_kind"] == "operator" and operator["uid"] is None
+    assert operator["label"].startswith("bubblewrap, the operator's uid behind a user namespace, ")
+    assert sandbox.isolation("userns", None)["label"].startswith(
+        "fallback launcher (userns), the operator's uid behind a user namespace")
+    assert sandbox.subordinate_for("bwrap", 62001) is None  # as root: the dedicated uid
+
+
+def test_no_file_may_outgrow_the_workspace():
+    small = sandbox._rlimits(sandbox.Limits(disk_mb=64), "bwrap", None)
+    assert small["fsize"] == 64 * 2**20
+    assert sandbox._rlimits(sandbox.Limits(), "bwrap", None)["fsize"] == 1024 * 2**20

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from mltrends.detect.limits import line_at
 from mltrends.detect.model import DetectionResult, Evidence, FrameworkResult
 
 KIND = "tpu"
@@ -29,7 +30,7 @@ def tpu_evidence(path: str, data: bytes) -> list[Evidence]:
     found: dict[tuple[str, int], Evidence] = {}
     for framework, pattern in PATTERNS:
         for m in pattern.finditer(data):
-            line = data.count(b"\n", 0, m.start()) + 1
+            line = line_at(data, m.start())  # bisect over the newlines: linear overall
             token = m.group(0).decode("ascii", "replace")
             found.setdefault((framework, line), Evidence(framework, path, line, KIND, KIND, token))
     return list(found.values())

@@ -210,11 +210,63 @@ def enter(spec: dict) -> int:
     return SETUP_FAILED
 
 
+def _map_ids(spec: dict) -> None:
+    """A new user namespace whose ids newuidmap/newgidmap (setuid helpers, run from a child
+    still outside it) map to the operator's own ids (inside 0) and subordinate ids."""
+    ready_r, ready_w = os.pipe()
+    helper = os.fork()
+    if helper == 0:
+        os.close(ready_w)
+        os.read(ready_r, 1)  # the parent has unshared (or gave up)
+        parent = str(os.getppid())
+        for tool, ranges in ((spec["newuidmap"], spec["uid_map"]),
+                             (spec["newgidmap"], spec["gid_map"])):
+            words = [str(n) for r in ranges for n in r]
+            child = os.fork()
+            if child == 0:
+                os.execv(tool, [tool, parent, *words])
+            _, status = os.waitpid(child, 0)
+            if status != 0:
+                os._exit(1)
+        os._exit(0)
+    os.close(ready_r)
+    try:
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare")
+    finally:
+        os.write(ready_w, b"x")
+        os.close(ready_w)
+    _, status = os.waitpid(helper, 0)
+    if status != 0:
+        raise SetupError("newuidmap/newgidmap refused the subordinate ids")
+
+
+def subordinate(spec: dict) -> int:
+    """Mode `subid` (not root, before bubblewrap): a user namespace mapping the operator to
+    0 and its first subordinate uid and gid to 1, a private mount namespace where the
+    exposed paths are reachable, then uid 1 (a uid that is not the operator's, outside as
+    inside) and exec argv; with as_root, argv runs as 0 there (the operator, with the
+    namespace's capabilities over both ids: to hand the workspace over and remove it)."""
+    try:
+        _map_ids(spec)
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        _expose(spec.get("expose", []))
+        os.setgroups([])
+        if not spec.get("as_root"):
+            os.setgid(1)
+            os.setuid(1)
+        os.execve(spec["argv"][0], spec["argv"], spec["env"])
+    except (SetupError, OSError) as exc:
+        sys.stderr.write(f"mltrends-sandbox: setup failed: {exc}\n")
+    return SETUP_FAILED
+
+
 def main() -> int:
     spec = json.loads(sys.argv[1])
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if spec["mode"] == "enter":
         return enter(spec)
+    if spec["mode"] == "subid":
+        return subordinate(spec)
     try:
         if spec["mode"] != "none":
             setup_namespaces(spec)

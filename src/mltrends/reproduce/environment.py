@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mltrends.reproduce import bwrap, sandbox
+from mltrends.reproduce import bwrap, sandbox, subids
 from mltrends.reproduce.workspace import Workspace, hand_over
 
 MANIFESTS = ("environment.yml", "environment.yaml", "requirements.txt", "setup.py", "pyproject.toml")
@@ -180,7 +180,7 @@ def install(ws: Workspace, base_python: str, *, mode: str, uid: int | None,
     argv = [uv, "pip", "install", "--python", python, *target, "--offline"]
     for link in links:
         argv += ["--find-links", link]
-    hand_over(ws, uid)
+    hand_over(ws, uid, sandbox.subordinate_for(mode, uid))
     view = ws.view(mode, installing=True)
     env = sandbox.scrubbed_env({"UV_CACHE_DIR": view["home"] + "/.cache/uv",
                                 "UV_NO_PROGRESS": "1"}, [], view["home"], view["tmp"])
@@ -239,6 +239,8 @@ def _download(ws: Workspace, base_python: str, reqs: list[str], *, mode: str, ui
     listing.write_text("\n".join(plain_requirements(reqs)) + "\n")
     if uid is not None:
         os.chown(wheels, uid, uid)
+    elif (sub := sandbox.subordinate_for(mode, uid)) is not None:
+        subids.give(sub, [wheels])
     home, tmp = ((bwrap.SANDBOX_HOME, bwrap.SANDBOX_TMP) if mode == "bwrap"
                  else (str(ws.home), str(ws.tmp)))
     writable = [str(wheels)] if mode == "bwrap" else [str(wheels), str(ws.home), str(ws.tmp)]

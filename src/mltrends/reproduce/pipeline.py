@@ -197,7 +197,7 @@ def _stages(job: Job, cfg: Config, r: _Recorder, ws: workspace.Workspace, uid: i
                             "manifest": str(manifest.relative_to(ws.repo)) if manifest else None,
                             "resolver_log": None if cfg.no_install else env.detail[-4000:]}
     r.stage("env", env.ok, env.seconds or time.monotonic() - t, env.detail, env.category)
-    workspace.hand_over(ws, uid)
+    workspace.hand_over(ws, uid, sandbox.subordinate_for(cfg.mode, uid))
     view = ws.view(cfg.mode)
     base_env = sandbox.scrubbed_env({}, [str(Path(env.python).parent)], view["home"], view["tmp"])
     if gpus:
@@ -328,8 +328,11 @@ def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[
     r = _Recorder(job, cfg, gpus)
     slug = workspace.slug(job.repo)
     with sandbox.sandbox_uid(cfg.mode) as uid:
-        r.rec["isolation"] = sandbox.isolation(cfg.mode, uid)["label"]
-        r.rec["sandbox_uid"] = uid
+        sub = sandbox.subordinate_for(cfg.mode, uid)
+        isolation = sandbox.isolation(cfg.mode, uid, sub)
+        r.rec["isolation"] = isolation["label"]
+        r.rec["sandbox_uid"] = isolation.get("uid")
+        r.rec["sandbox_uid_kind"] = isolation["uid_kind"]
         ws = workspace.create(Path(cfg.work_root), slug, cfg.disk_mb if uid is not None else None)
         try:
             _stages(job, cfg, r, ws, uid, gpus)
@@ -339,6 +342,8 @@ def reproduce_one(job: Job, cfg: Config, gpus: list[str] | None = None) -> dict[
             if not cfg.keep_workspaces:
                 workspace.remove(ws)
             else:
+                if sub is not None:  # the operator keeps what it can then read and remove
+                    workspace.hand_over(ws, None, sub, back=True)
                 r.rec["workspace"] = str(ws.root)
     r.rec["furthest_stage"] = furthest_stage(r.rec["stages"])
     r.rec["seconds"] = round(time.monotonic() - started, 3)

@@ -5,10 +5,11 @@ starts the sandbox and watches it (wall clock, memory, output size, workspace si
 reads the tracer's evidence from a pipe, then kills whatever is left.
 
 Modes: `bwrap` (bubblewrap, see bwrap.py; as root the launcher first drops to a
-dedicated unprivileged uid from a locked range), and the fallbacks where bubblewrap
-cannot run, made by `_launcher.py`: `root` (namespaces + a dedicated uid), `userns`
-(not root: an unprivileged user namespace), `none` (no sandbox: only with
-allow_unsandboxed).
+dedicated unprivileged uid from a locked range; not root, to the operator's first
+subordinate uid where /etc/subuid grants a range and newuidmap runs, else bwrap runs as
+the operator's uid), and the fallbacks where bubblewrap cannot run, made by
+`_launcher.py`: `root` (namespaces + a dedicated uid), `userns` (not root: an
+unprivileged user namespace), `none` (no sandbox: only with allow_unsandboxed).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import psutil
 
-from mltrends.reproduce import bwrap, seccomp
+from mltrends.reproduce import bwrap, seccomp, subids
 
 LAUNCHER = Path(__file__).resolve().parent / "_launcher.py"
 SETUP_FAILED = 97
@@ -96,14 +97,30 @@ def _probe(mode: str) -> bool:
     return done.returncode == 0
 
 
-def _probe_bwrap() -> bool:
+def _probe_bwrap(sub: subids.SubIds | None | bool = True) -> bool:
     if bwrap.find() is None:
         return False
     uid = UID_BASE + UID_SLOTS - 1 if os.geteuid() == 0 else None
     done = run_sandboxed(["/usr/bin/true"], cwd="/", writable=[], env={"PATH": "/usr/bin:/bin"},
                          mode="bwrap", uid=uid, limits=Limits(wall_seconds=20),
-                         expose=[sys.base_prefix])
+                         expose=[sys.base_prefix], subordinate=sub)
     return done.returncode == 0
+
+
+@functools.lru_cache(maxsize=1)
+def subordinate_ids() -> subids.SubIds | None:
+    """Not root: the operator's subordinate ids, when bubblewrap runs as them here."""
+    if os.geteuid() == 0 or not sys.platform.startswith("linux"):
+        return None
+    found = subids.configured()
+    if found is None or not _probe_bwrap(found):
+        return None
+    return found
+
+
+def subordinate_for(mode: str, uid: int | None) -> subids.SubIds | None:
+    """The subordinate ids a run of this mode uses (bubblewrap without a dedicated uid)."""
+    return subordinate_ids() if mode == "bwrap" and uid is None else None
 
 
 def _can_userns() -> bool:
@@ -134,16 +151,26 @@ def choose_mode(allow_unsandboxed: bool, preference: str = "auto") -> str:
     return mode
 
 
-def isolation(mode: str, uid: int | None) -> dict:
-    """What isolation a run had, for the record, the summary and the report."""
+UID_KINDS = {"dedicated": "a dedicated uid",
+             "subordinate": "a subordinate uid (not the operator's)",
+             "operator": "the operator's uid behind a user namespace"}
+
+
+def isolation(mode: str, uid: int | None, sub: subids.SubIds | None = None) -> dict:
+    """What isolation a run had, for the record, the summary and the report.
+
+    uid: the dedicated uid (as root); sub: the subordinate ids (not root). Neither: the
+    repository ran as the operator's own uid, only mapped to another inside a namespace.
+    """
     if mode == "none":
-        return {"sandbox": "none", "label": "none (no sandbox)"}
+        return {"sandbox": "none", "label": "none (no sandbox)", "uid_kind": "operator"}
     memory = "cgroup (systemd-run)" if mode == "bwrap" and bwrap.systemd_running() else "watchdog"
     filt = mode == "bwrap" and seccomp.program() is not None
-    who = "a dedicated uid" if uid is not None else "the operator's uid (user namespace)"
+    kind = "dedicated" if uid is not None else "subordinate" if sub is not None else "operator"
     tool = "bubblewrap" if mode == "bwrap" else f"fallback launcher ({mode})"
-    label = f"{tool}, {who}, {'seccomp, ' if filt else ''}memory {memory}"
-    return {"sandbox": mode, "label": label, "uid": uid, "seccomp": filt, "memory": memory}
+    label = f"{tool}, {UID_KINDS[kind]}, {'seccomp, ' if filt else ''}memory {memory}"
+    return {"sandbox": mode, "label": label, "seccomp": filt, "memory": memory,
+            "uid_kind": kind, "uid": uid if uid is not None else sub.uid if sub else None}
 
 
 def _uid_free(uid: int) -> bool:
@@ -346,15 +373,20 @@ def _rlimits(limits: Limits, mode: str, uid: int | None) -> dict[str, int | None
     return {
         "cpu": limits.cpu_seconds or int(limits.wall_seconds * 4) + 5,
         "nproc": nproc if mode != "none" else None,
-        "fsize": limits.fsize_mb * 2**20,
+        # no one file larger than the whole workspace may be (where only the watchdog caps it)
+        "fsize": min(limits.fsize_mb, limits.disk_mb) * 2**20,
         "nofile": limits.nofile,
         "core": 0,
     }
 
 
-def _prlimit(limits: Limits, mode: str, uid: int | None) -> list[str]:
+def _prlimit(limits: Limits, mode: str, uid: int | None,
+             sub: subids.SubIds | None = None) -> list[str]:
     """Resource limits set inside the bubblewrap sandbox by util-linux prlimit."""
     values = _rlimits(limits, "userns" if uid is None else mode, uid)
+    if sub is not None and values["nproc"] is not None:
+        # counted against the subordinate uid: the operator's other sandboxes, not its own
+        values["nproc"] = limits.nproc + len(uid_processes(sub.uid))
     tool = "/usr/bin/prlimit"
     if not os.path.exists(tool):
         return []
@@ -365,7 +397,8 @@ def _prlimit(limits: Limits, mode: str, uid: int | None) -> list[str]:
 
 @contextlib.contextmanager
 def _command(argv: Sequence[str], spec: dict, limits: Limits, expose: Sequence[str],
-             readonly: Sequence[str], gpus: bool) -> Iterator[tuple[list[str], list[int]]]:
+             readonly: Sequence[str], gpus: bool,
+             sub: subids.SubIds | None) -> Iterator[tuple[list[str], list[int]]]:
     """The argv to start (and the fds it inherits) for the spec's mode."""
     if spec["mode"] != "bwrap":
         yield [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec)], []
@@ -373,9 +406,13 @@ def _command(argv: Sequence[str], spec: dict, limits: Limits, expose: Sequence[s
     uid = spec["uid"]
     layout = bwrap.Layout(writable=spec["writable"], readonly=readonly, expose=expose,
                           network=spec["network"], gpus=gpus, tmp_mb=limits.tmp_mb)
-    inner = [*_prlimit(limits, "bwrap", uid), *argv]
+    inner = [*_prlimit(limits, "bwrap", uid, sub), *argv]
     prefix = bwrap.memory_prefix(limits.memory_mb, limits.nproc)
     with bwrap.command(inner, cwd=spec["cwd"], layout=layout) as (args, fds):
+        if uid is None and sub is not None:
+            yield [*prefix, *subids.command(sub, args, env=spec["env"],
+                                            expose=[*expose, *spec["writable"], *readonly])], fds
+            return
         if uid is None:
             yield [*prefix, *args], fds
             return
@@ -388,15 +425,19 @@ def run_sandboxed(argv: Sequence[str], *, cwd: str, writable: Sequence[str], env
                   mode: str, uid: int | None, limits: Limits, network: bool = False,
                   expose: Sequence[str] = (), on_poll=None, readonly: Sequence[str] = (),
                   gpus: bool = False, evidence: bool = False,
-                  disk_watch: str | None = None) -> RunResult:
+                  disk_watch: str | None = None,
+                  subordinate: subids.SubIds | None | bool = True) -> RunResult:
     """Run argv in the sandbox and wait: wall-clock timeout, memory cap, output cap.
 
     With evidence, the child gets the write end of a pipe (its number in
     $MLTRENDS_TRACE_FD) and RunResult.evidence holds what came through it (at most
     limits.evidence_bytes). disk_watch: a folder whose size the watchdog caps at
-    limits.disk_mb (where no size-limited filesystem holds the workspace). Everything
-    the run started is killed before this returns.
+    limits.disk_mb (where no size-limited filesystem holds the workspace). subordinate:
+    True (the default) runs bubblewrap without a dedicated uid as the operator's
+    subordinate uid where one is available; or the ids to use; or None (the operator's
+    uid). Everything the run started is killed before this returns.
     """
+    sub = subordinate_for(mode, uid) if subordinate is True else subordinate or None
     if STOPPING.is_set():
         return RunResult(returncode=None, seconds=0.0, output="mltrends is stopping",
                          killed="signal SIGTERM")
@@ -409,14 +450,14 @@ def run_sandboxed(argv: Sequence[str], *, cwd: str, writable: Sequence[str], env
             "uid": uid, "gid": uid, "argv": list(argv), "env": env,
             "expose": list(expose), "limits": _rlimits(limits, mode, uid)}
     start = time.monotonic()
-    with _command(argv, spec, limits, expose, readonly, gpus) as (command, fds):
+    with _command(argv, spec, limits, expose, readonly, gpus, sub) as (command, fds):
         pass_fds = [*fds, *([write_fd] if write_fd is not None else [])]
+        direct = mode == "bwrap" and uid is None and sub is None
         try:
             proc = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
-                env=env if mode == "bwrap" and uid is None else {"PATH": "/usr/bin:/bin"},
-                cwd="/")
+                env=env if direct else {"PATH": "/usr/bin:/bin"}, cwd="/")
         finally:
             if write_fd is not None:
                 os.close(write_fd)
@@ -446,7 +487,9 @@ def run_sandboxed(argv: Sequence[str], *, cwd: str, writable: Sequence[str], env
                 if tree_bytes(disk_watch) > limits.disk_mb * 2**20:
                     result.killed = "disk"
                     break
-                next_disk = now + 1.0
+                # often while the tree is small (a writer overshoots by one interval's
+                # worth), rarely once counting it costs more than a tenth of the time
+                next_disk = now + max(0.1, 10 * (time.monotonic() - now))
             time.sleep(0.02)
     finally:
         with contextlib.suppress(psutil.Error):

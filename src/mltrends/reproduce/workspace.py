@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mltrends.detect.limits import read_inside
+from mltrends.reproduce import subids
 
 HERE = Path(__file__).resolve().parent
 TOOLS = {"sitecustomize.py": HERE / "tracer" / "sitecustomize.py",
@@ -186,11 +187,17 @@ def sweep_stale(folder: Path) -> int:
     return removed
 
 
-def hand_over(ws: Workspace, uid: int | None) -> None:
-    """Give the sandbox's own directories to its uid (root mode)."""
+def hand_over(ws: Workspace, uid: int | None, sub: subids.SubIds | None = None,
+              back: bool = False) -> None:
+    """Give the sandbox's own directories to its uid: the dedicated one (root mode) or
+    the subordinate one (not root; back: to the operator again, e.g. a kept workspace)."""
+    names = [*SANDBOX_DIRS, "venv", "wheels"]
+    if uid is None and sub is not None:
+        subids.give(sub, [ws.root / n for n in names], back=back)
+        return
     if uid is None:
         return
-    for name in [*SANDBOX_DIRS, "venv"]:
+    for name in names:
         top = ws.root / name
         if not top.exists():
             continue
@@ -423,7 +430,12 @@ def remove_tree(top: Path) -> None:
 
 
 def remove(ws: Workspace) -> None:
-    """Unmount the workspace's filesystems (the tmpfs frees everything) and delete it."""
+    """Unmount the workspace's filesystems (the tmpfs frees everything) and delete it;
+    not root, what the subordinate uid owns is removed through its namespace."""
     for point in _mounts_under(ws.root):
         _unmount(Path(point))
     remove_tree(ws.root)
+    if os.path.lexists(ws.root) and os.geteuid() != 0:
+        sub = subids.configured()
+        if sub is not None:
+            subids.remove(sub, [ws.root])
