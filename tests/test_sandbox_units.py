@@ -221,3 +221,18 @@ def test_no_file_may_outgrow_the_workspace():
     small = sandbox._rlimits(sandbox.Limits(disk_mb=64), "bwrap", None)
     assert small["fsize"] == 64 * 2**20
     assert sandbox._rlimits(sandbox.Limits(), "bwrap", None)["fsize"] == 1024 * 2**20
+
+
+def test_the_shipped_reproduction_unit_can_use_a_subordinate_uid():
+    """The reproduction job has its own unit, without NoNewPrivileges= (it would stop the setuid
+    newuidmap, and the job would fall back to the service's own uid); the refresh unit, which
+    keeps NoNewPrivileges=true, never runs repository code."""
+    units = Path(__file__).resolve().parents[1] / "deploy" / "systemd"
+    reproduce = (units / "mltrends-reproduce.service").read_text()
+    settings = [line for line in reproduce.splitlines() if not line.startswith("#")]
+    assert any(line.startswith("User=") and line != "User=root" for line in settings)
+    assert not any(line.startswith("NoNewPrivileges=") for line in settings)
+    assert any(line.startswith("ExecStart=") and " reproduce " in line + " " for line in settings)
+    assert (units / "mltrends-reproduce.timer").is_file()
+    refresh = (units / "mltrends-refresh.service").read_text()
+    assert "NoNewPrivileges=true" in refresh and "--reproduce" not in refresh
