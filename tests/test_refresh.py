@@ -65,6 +65,33 @@ def test_unknown_source_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "unknown source" in proc.stderr
 
 
+@pytest.mark.parametrize("budget", ["nope=5", "github=0", "github", "hub=x"])
+def test_a_budget_names_a_registered_source_and_a_positive_count(tmp_path, budget):
+    proc = subprocess.run([*MLTRENDS, "refresh", "--budget", budget], capture_output=True, text=True,
+                          env=_env("http://127.0.0.1:9", tmp_path), timeout=60)
+    assert proc.returncode == 2 and "give SOURCE=N" in proc.stderr and "github" in proc.stderr
+    assert not (tmp_path / "pub.duckdb").exists()
+
+
+def test_a_budget_reaches_its_source(server, tmp_path):
+    # one GitHub request: the step stops at its budget, keeps what it fetched, and succeeds
+    env = _env(server.url, tmp_path)
+    proc = subprocess.run([*MLTRENDS, "refresh", "--no-report", "--sources", "pwc,github",
+                           "--since", "2025-07-01", "--budget", "github=1"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "github: stopped at the request budget" in proc.stderr
+    con = duckdb.connect(str(tmp_path / "pub.duckdb"), read_only=True)
+    try:
+        status = con.execute("select status from runs where command = 'refresh:github'").fetchall()
+        rows = con.execute("select (select count(*) from github_repos) "
+                           "+ (select count(*) from github_org_repos)").fetchall()[0][0]
+    finally:
+        con.close()
+    assert status == [("succeeded",)]
+    assert rows <= 100   # what one request can bring at the most (a page, or one GraphQL batch)
+
+
 def test_status_without_a_database_says_what_to_do(tmp_path):
     proc = subprocess.run([*MLTRENDS, "--db", str(tmp_path / "none.duckdb"), "status"], capture_output=True,
                           text=True, timeout=60)

@@ -28,8 +28,7 @@ ALL_SOURCES = registry.names()
 class RefreshOptions:
     sources: tuple[str, ...] = ALL_SOURCES
     since: date | None = None
-    budget_github: int | None = None
-    budget_hub: int | None = None
+    budgets: dict[str, int] = field(default_factory=dict)  # source -> most requests this refresh
     no_report: bool = False
     dumps: bool | None = None            # None: load the archive dumps when changed upstream; True: always
     links: str | None = None

@@ -34,22 +34,37 @@ def _print_result(result: refresh_mod.RefreshResult) -> None:
         console.console.print(f"report: {result.report / 'index.html'}")
 
 
+def _budgets(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, int]:
+    """SOURCE=N pairs: a registered source and a positive number of requests."""
+    out: dict[str, int] = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        if not sep or name not in refresh_mod.ALL_SOURCES or not number.isdigit() or int(number) < 1:
+            raise click.BadParameter(f"{value!r}: give SOURCE=N, N >= 1, SOURCE one of "
+                                     f"{', '.join(refresh_mod.ALL_SOURCES)}")
+        out[name] = int(number)
+    return out
+
+
 @click.command()
 @click.option("--sources", default=",".join(refresh_mod.ALL_SOURCES), show_default=True,
               help="Comma-separated sources to refresh.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Fetch papers published since this date (default: incremental cursors).")
-@click.option("--budget-github", type=int, default=None, help="At most this many GitHub requests.")
-@click.option("--budget-hub", type=int, default=None,
-              help="At most this many Hugging Face Hub requests [default: [hub] max_requests, else 100].")
+@click.option("--budget", "budgets", multiple=True, metavar="SOURCE=N", callback=_budgets,
+              help="At most N requests to SOURCE this refresh (repeatable), e.g. --budget github=2000 "
+                   "--budget hub=100 [hub default: [hub] max_requests].")
+@click.option("--budget-github", type=click.IntRange(min=1), default=None, hidden=True)  # = --budget github=N
+@click.option("--budget-hub", type=click.IntRange(min=1), default=None, hidden=True)     # = --budget hub=N
 @click.option("--no-report", is_flag=True, help="Skip the report.")
 @click.option("--reload-dumps", is_flag=True, help="Load the PwC archive dumps again.")
 @click.option("--reproduce", is_flag=True,
               help="Also run a stratified, seeded sample of paper implementations ([reproduce] refresh_sample, refresh_seed).")
 @click.option("--wait", is_flag=True, help="Queue behind a running refresh instead of exiting.")
 @pass_app
-def refresh(app: App, sources: str, since: object, budget_github: int | None, budget_hub: int | None,
-            no_report: bool, reload_dumps: bool, reproduce: bool, wait: bool) -> None:
+def refresh(app: App, sources: str, since: object, budgets: dict[str, int], budget_github: int | None,
+            budget_hub: int | None, no_report: bool, reload_dumps: bool, reproduce: bool,
+            wait: bool) -> None:
     """Refresh every source incrementally, rebuild, check claims, publish, report.
 
     Works in the working file of --db (<name>.work.duckdb) and publishes a consistent copy to
@@ -57,12 +72,14 @@ def refresh(app: App, sources: str, since: object, budget_github: int | None, bu
     Exit status 0 when every step succeeded, 1 when some failed (the log says what to
     rerun), 2 when the refresh could not start (e.g. another one is running).
 
-    Example: mltrends refresh --sources pypi,github --budget-github 500
+    Example: mltrends refresh --sources pypi,github --budget github=500
     """
+    older = {"github": budget_github, "hub": budget_hub}
+    budgets = {**{k: v for k, v in older.items() if v is not None}, **budgets}
     opts = refresh_mod.RefreshOptions(
         sources=tuple(s.strip() for s in sources.split(",") if s.strip()),
         since=since.date() if since else None,  # type: ignore[attr-defined]
-        budget_github=budget_github, budget_hub=budget_hub, no_report=no_report,
+        budgets=budgets, no_report=no_report,
         dumps=True if reload_dumps else None, reproduce=reproduce, wait=wait,
     )
     try:

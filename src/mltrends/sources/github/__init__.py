@@ -326,7 +326,7 @@ def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refre
     from mltrends.sources.registry import Incomplete
 
     result = ingest(con, settings, from_papers=True, orgs="tracked",
-                    max_requests=opts.budget_github, run_id=run_id)
+                    max_requests=opts.budgets.get("github"), run_id=run_id)
     if result.stop_kind == "max_requests":
         console.info(f"github: stopped at the request budget; {result.remaining} repos left "
                      "for the next refresh")

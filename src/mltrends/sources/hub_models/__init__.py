@@ -171,7 +171,7 @@ def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refre
     papers: the Hub's first sweep starts at [hub] since (default: a year ago)."""
     from mltrends.sources.registry import Incomplete
 
-    budget = opts.budget_hub or settings.hub.max_requests
+    budget = opts.budgets.get("hub") or settings.hub.max_requests
     result = ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
     if result.stop_kind == "max_requests":
         console.info("hub: stopped at the request budget; the next refresh continues from the cursor")
