@@ -11,6 +11,8 @@ import duckdb
 import pytest
 
 from mltrends import db, publish
+from mltrends.config import load_settings
+from mltrends.sources.registry import Incomplete
 
 MLTRENDS = [sys.executable, "-m", "mltrends.cli"]
 
@@ -115,3 +117,20 @@ def test_published_file_opens_in_a_duckdb_1x_cli(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["w", "10", "k", "a/b"]
+
+
+@pytest.mark.parametrize(("error", "published"), [
+    (lambda: Incomplete("pypi stopped at a rate limit", {"pypi_downloads": 1}), True),
+    (lambda: Incomplete("nothing kept", {}), False),
+    (lambda: type("Duck", (RuntimeError,), {"rows": {"pypi_downloads": 1}})("not a source's"), False),
+])
+def test_only_a_source_that_kept_rows_is_published_after_a_failure(tmp_path, error, published):
+    settings = load_settings(env={}, db=str(tmp_path / "pub.duckdb"))
+    with pytest.raises(Exception), publish.writing(settings, "ingest pypi") as con:  # noqa: B017
+        con.execute("create table kept as select 42 as v")
+        raise error()
+    if published:
+        with duckdb.connect(str(tmp_path / "pub.duckdb"), read_only=True) as reader:
+            assert reader.execute("select v from kept").fetchall() == [(42,)]
+    else:
+        assert not (tmp_path / "pub.duckdb").exists()

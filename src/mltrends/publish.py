@@ -28,6 +28,7 @@ import duckdb
 
 from mltrends import console, db, errors
 from mltrends.config import Settings
+from mltrends.sources import registry
 
 
 class RefreshRunning(Exception):
@@ -246,8 +247,8 @@ def writing(settings: Settings, command: str, wait: bool = False) -> Iterator[du
 
     When the body raises, nothing is published (readers keep the previous file; the
     working file keeps what the command committed, for the next writer to publish),
-    except for an error that says it kept partial progress on purpose (a non-empty
-    `rows` attribute, e.g. a source stopped by its rate limit): that is published too.
+    except for a source that kept partial progress on purpose (`registry.Incomplete` with
+    rows, e.g. a source stopped by its rate limit): that is published too.
     """
     check_published(settings.db)
     work = work_db_for(settings)
@@ -256,7 +257,7 @@ def writing(settings: Settings, command: str, wait: bool = False) -> Iterator[du
         try:
             yield con
         except Exception as exc:
-            if getattr(exc, "rows", None):
+            if isinstance(exc, registry.Incomplete) and exc.rows:
                 with contextlib.suppress(duckdb.Error):
                     con.execute("rollback")
                 publish(con, work, settings.db)
