@@ -12,6 +12,7 @@ import pytest
 from mltrends import db
 from mltrends.sources import github
 from mltrends.sources.github.records import parse_repo_ref
+from mltrends.sources.registry import Incomplete
 from mltrends_demo.github import FakeGitHub
 from mltrends_demo.github_data import scale_dataset
 from mltrends_demo.localserver import LocalServer, ReplayHandler, load_recordings, replay_server
@@ -83,10 +84,10 @@ def test_recorded_batch_with_502_missing_and_renamed_repo(con, settings):
 
 def test_rate_limited_with_far_reset_stops_cleanly(con, settings):
     with replay_server(GH / "graphql_rate_limited.jsonl") as srv:
-        result = github.ingest(con, aimed(settings, srv.url), repos=["a/b", "c/d"])
+        with pytest.raises(Incomplete, match="resets at 2100-01-01.*2 repos left") as stopped:
+            github.ingest(con, aimed(settings, srv.url), repos=["a/b", "c/d"])
         assert len(srv.requests) == 1  # known to fail: not sent again
-    assert result.stop_kind == "rate_limit" and "resets at 2100-01-01" in result.stopped
-    assert result.remaining == 2 and count(con, "github_repos") == 0
+    assert stopped.value.rows["github_repos"] == 0 and count(con, "github_repos") == 0
 
 
 def fake_settings(settings, fake_url, **section):
@@ -122,7 +123,7 @@ def test_max_requests_stop_then_rerun_completes_without_duplicates(con, settings
     with LocalServer(fake) as srv:
         s = fake_settings(settings, srv.url, batch_size=10)
         first = github.ingest(con, s, repos=repos, max_requests=2)
-        assert first.stop_kind == "max_requests" and first.requests == 2 and first.remaining == 30
+        assert "--max-requests 2" in first.stopped and first.requests == 2 and first.remaining == 30
         assert count(con, "github_repos") == 20
         second = github.ingest(con, s, repos=repos)
         assert second.requests == 3 and second.stopped is None

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from mltrends.sources import github
+from mltrends.sources.registry import Incomplete
 from mltrends_demo.github import FakeGitHub
 from mltrends_demo.github_data import scale_dataset
 from mltrends_demo.localserver import LocalServer, ReplayHandler, replay_server
@@ -89,11 +92,12 @@ def test_primary_limit_far_reset_stops_cleanly_and_rerun_finishes(con, settings)
     repos = list(data["repos"])
     fake = FakeGitHub(data, core_limit=10, reset_in=3600)
     with LocalServer(fake) as srv:
-        result = github.ingest(con, rest_settings(settings, srv.url), repos=repos)
-    assert result.stop_kind == "rate_limit" and "rerun" in result.stopped
+        with pytest.raises(Incomplete, match="rerun") as stopped:
+            github.ingest(con, rest_settings(settings, srv.url), repos=repos)
     assert fake.counts["rate_limited"] == 0
     loaded = count(con, "github_repos")
-    assert 0 < loaded < 12 and result.remaining == 12 - loaded
+    assert 0 < loaded < 12 and f"{12 - loaded} repos left" in str(stopped.value)
+    assert stopped.value.rows["github_repos"] == loaded
     with LocalServer(FakeGitHub(data)) as srv:  # after the reset
         again = github.ingest(con, rest_settings(settings, srv.url), repos=repos)
     assert again.stopped is None and count(con, "github_repos") == 12

@@ -52,7 +52,7 @@ class Group(click.Group):
         except duckdb.Error as exc:
             raise UserError(*reversed(errors.describe_duckdb(exc, _database(ctx)))) from exc
         except (ConfigError, SourceError) as exc:
-            raise UserError(str(exc)) from exc
+            raise UserError(str(exc), getattr(exc, "exit_code", None)) from exc
         except OSError as exc:
             raise UserError(*reversed(errors.describe_os(exc))) from exc
         except Exception as exc:

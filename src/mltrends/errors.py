@@ -14,7 +14,7 @@ import duckdb
 OK = 0
 FAILED = 1        # the command ran, but part of it failed (a refresh step; a problem `status --check` found)
 USAGE = 2         # a bad option, setting or input file, a missing database, another refresh running
-STOPPED = 3       # stopped short: a rate limit spent, a report written but failing its browser check
+STOPPED = 3       # stopped short: a source kept part (registry.Incomplete), a report failing its browser check
 DATABASE = 4      # the database cannot be used: locked, not a DuckDB file, a directory, too new
 SQL = 5           # the SQL cannot run: empty, a syntax error, an unknown table or column, a bad cast
 
@@ -23,7 +23,8 @@ EXIT_CODES: dict[int, str] = {
     FAILED: "finished, but part of it failed: a refresh step, or a problem `status --check` found",
     USAGE: "bad usage or input: an option, a setting, an input file that is missing or unreadable, "
            "a missing database, another refresh running",
-    STOPPED: "stopped short: the GitHub rate limit spent, or a report written but failing its browser check",
+    STOPPED: "stopped short: a source kept what it fetched and stopped (a rate limit spent, a part the "
+             "service refused; rerun to continue), or a report written but failing its browser check",
     DATABASE: "the database cannot be used: held by another process, not a DuckDB file, a directory, "
               "damaged, or written by a newer mltrends",
     SQL: "the SQL cannot run: empty, a syntax error, an unknown table or column, a failed cast",

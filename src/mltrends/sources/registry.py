@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mltrends import errors
 from mltrends.http import SourceError
 
 if TYPE_CHECKING:
@@ -41,8 +42,13 @@ StepFn = Callable[["duckdb.DuckDBPyConnection", "Settings", "RefreshOptions", "s
 class Incomplete(SourceError):
     """A source kept what it fetched but could not finish: `rows` says what it wrote.
 
-    The one way any source reports "incomplete": a rerun continues where it stopped.
+    The one way any source reports "incomplete" (a rate limit it may not wait for, a part
+    the service refused): a rerun continues where it stopped. The CLI exits with
+    errors.STOPPED; the write path publishes the rows; refresh records the step failed
+    with them.
     """
+
+    exit_code = errors.STOPPED
 
     def __init__(self, message: str, rows: Mapping[str, int]) -> None:
         super().__init__(message)

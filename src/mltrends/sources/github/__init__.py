@@ -29,6 +29,7 @@ from mltrends.sources.github import graphql as github_graphql
 from mltrends.sources.github import rest as github_rest
 from mltrends.sources.github.client import BudgetStop, GitHubClient
 from mltrends.sources.github.records import Fetched, parse_repo_ref, screen, valid_repo
+from mltrends.sources.registry import Incomplete
 
 if TYPE_CHECKING:
     from mltrends.config import Settings
@@ -74,8 +75,7 @@ class IngestResult(dict):
         self.requests = 0
         self.not_modified = 0
         self.remaining = 0
-        self.stopped: str | None = None
-        self.stop_kind: str | None = None  # 'max_requests' | 'rate_limit'
+        self.stopped: str | None = None   # why it stopped at its request budget
         self.failed: list[tuple[str, str]] = []
 
 
@@ -281,7 +281,8 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, repos: Iterable[s
 
     repos: explicit repo references (else the paper repos when from_papers); orgs: organisations
     to sweep ('tracked' = the configured ones); star_history: stargazer dates of the configured
-    framework repos. Stops cleanly (result.stopped says why) at max_requests or a rate limit.
+    framework repos. Stops cleanly at max_requests (result.stopped says so); a rate limit it
+    may not wait for raises registry.Incomplete with the rows it kept.
     """
     cfg = github_config(settings)
     client = GitHubClient(settings, session=session, max_requests=max_requests, sleep=sleep)
@@ -313,7 +314,11 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, repos: Iterable[s
         if framework:
             fetch_star_history(con, client, framework, cfg, stale_days, result)
     except BudgetStop as exc:
-        result.stopped, result.stop_kind = str(exc), exc.kind
+        result.requests, result.not_modified = client.requests, client.not_modified
+        if exc.kind != "max_requests":
+            raise Incomplete(f"GitHub: {exc}; {result.remaining} repos left for the next run",
+                             result) from None
+        result.stopped = str(exc)
         console.info(f"GitHub: {exc}; {result.remaining} repos left for the next run")
     result.requests = client.requests
     result.not_modified = client.not_modified
@@ -323,13 +328,9 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, repos: Iterable[s
 def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: RefreshOptions,
                  run_id: str | None) -> dict[str, int]:
     """The papers' repos and the tracked organisations (they feed the company claims)."""
-    from mltrends.sources.registry import Incomplete
-
     result = ingest(con, settings, from_papers=True, orgs="tracked",
                     max_requests=opts.budgets.get("github"), run_id=run_id)
-    if result.stop_kind == "max_requests":
+    if result.stopped:
         console.info(f"github: stopped at the request budget; {result.remaining} repos left "
                      "for the next refresh")
-    elif result.stop_kind:
-        raise Incomplete(f"github stopped early ({result.stopped}); rerun after the reset", result)
     return dict(result)

@@ -7,8 +7,7 @@ import click
 from mltrends import console, db
 from mltrends.commands import App, pass_app
 from mltrends.sources import github
-
-EXIT_RATE_LIMITED = 3
+from mltrends.sources.registry import Incomplete
 
 
 class RepoListError(Exception):
@@ -57,9 +56,13 @@ def github_cmd(app: App, repos_file: str | None, from_papers: bool, orgs: str | 
             with db.transaction(con):
                 db.reject(con, "github:repo-list", {"file": repos_file, "line": line, "text": text},
                           "not owner/repo or a GitHub URL", run.run_id)
-        result = github.ingest(con, app.settings, repos=repos, from_papers=repos is None, orgs=orgs,
-                               max_requests=max_requests, stale_days=stale_days,
-                               star_history=star_history, run_id=run.run_id)
+        try:
+            result = github.ingest(con, app.settings, repos=repos, from_papers=repos is None,
+                                   orgs=orgs, max_requests=max_requests, stale_days=stale_days,
+                                   star_history=star_history, run_id=run.run_id)
+        except Incomplete as exc:  # a rate limit: what was fetched is kept (exit 3)
+            run.add_all(exc.rows)
+            raise
         for table, n in result.items():
             run.add(table, n)
         summary = (f"github: {result['github_repos']} repos, {result['github_owners']} owners, "
@@ -75,8 +78,6 @@ def github_cmd(app: App, repos_file: str | None, from_papers: bool, orgs: str | 
         click.echo(summary)
         if result.stopped:
             click.echo(f"stopped: {result.stopped}; {result.remaining} repos left for the next run")
-    if result.stopped and result.stop_kind == "rate_limit" and result.remaining:
-        click.get_current_context().exit(EXIT_RATE_LIMITED)
 
 
 INGEST_COMMANDS: list[click.Command] = [github_cmd]

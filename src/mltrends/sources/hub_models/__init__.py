@@ -23,6 +23,7 @@ from mltrends import console, db
 from mltrends.http import RateLimited, SourceError
 from mltrends.sources.hub_models.client import BudgetSpent, HubClient
 from mltrends.sources.hub_models.records import SOURCE, load_records, record, utc_time
+from mltrends.sources.registry import Incomplete
 
 if TYPE_CHECKING:
     from mltrends.config import Settings
@@ -41,7 +42,6 @@ class IngestResult(dict):
         self.requests = 0
         self.pages = 0
         self.stopped: str | None = None
-        self.stop_kind: str | None = None  # 'max_requests' | 'rate_limit'
 
 
 def tracked_owners(settings: Settings) -> dict[str, str]:
@@ -130,8 +130,9 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | Non
            today: date | None = None) -> IngestResult:
     """Every model created since the watermark (first run: since `since`), newest first.
 
-    Stops early, keeping what it fetched and the cursor, at `max_requests` requests or at a
-    rate limit longer than the settings allow to wait (see `IngestResult.stopped`).
+    Stops early, keeping what it fetched and the cursor, at `max_requests` requests
+    (`IngestResult.stopped` says so); a rate limit longer than the settings allow to wait
+    raises registry.Incomplete with the rows it kept.
     """
     now = db.now_utc()
     today = today or date.today()
@@ -153,11 +154,9 @@ def ingest(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | Non
             if not resumed:
                 break
     except BudgetSpent:
-        result.stop_kind = "max_requests"
         result.stopped = f"request budget of {max_requests} spent; the next run continues from the cursor"
     except RateLimited as exc:
-        result.stop_kind = "rate_limit"
-        result.stopped = str(exc)
+        raise Incomplete(f"hub models: {exc}; the next run continues from the cursor", result) from None
     finally:
         result.requests = client.requests
     console.info(f"hub models: {result['hub_models']} models from {result.pages} pages "
@@ -169,12 +168,8 @@ def refresh_step(con: duckdb.DuckDBPyConnection, settings: Settings, opts: Refre
                  run_id: str | None) -> dict[str, int]:
     """New and changed models since the cursor, within the request budget. --since is about
     papers: the Hub's first sweep starts at [hub] since (default: a year ago)."""
-    from mltrends.sources.registry import Incomplete
-
     budget = opts.budgets.get("hub") or settings.hub.max_requests
     result = ingest(con, settings, max_requests=budget, run_id=run_id, today=opts.today)
-    if result.stop_kind == "max_requests":
+    if result.stopped:
         console.info("hub: stopped at the request budget; the next refresh continues from the cursor")
-    elif result.stop_kind:
-        raise Incomplete(f"hub stopped early ({result.stopped}); rerun after the reset", result)
     return dict(result)

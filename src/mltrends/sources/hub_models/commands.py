@@ -7,8 +7,7 @@ from datetime import date
 import click
 
 from mltrends.commands import App, day_option, pass_app, print_counts
-
-EXIT_RATE_LIMITED = 3
+from mltrends.sources.registry import Incomplete
 
 
 @click.command("hub-models")
@@ -35,8 +34,12 @@ def ingest_hub_models(app: App, since: date | None, max_requests: int | None) ->
 
     args = {"since": since, "max_requests": max_requests}
     with app.recorded("ingest hub-models", args, source="hub") as (con, run):
-        result = hub_models.ingest(con, app.settings, since=since, max_requests=max_requests,
-                                   run_id=run.run_id)
+        try:
+            result = hub_models.ingest(con, app.settings, since=since, max_requests=max_requests,
+                                       run_id=run.run_id)
+        except Incomplete as exc:  # a rate limit: what was fetched is kept (exit 3)
+            run.add_all(exc.rows)
+            raise
         run.add_all(result)
         run.notes.append(f"hub models: {result.pages} pages, {result.requests} requests")
         if result.stopped:
@@ -46,8 +49,6 @@ def ingest_hub_models(app: App, since: date | None, max_requests: int | None) ->
         click.echo(f"requests: {result.requests}")
         if result.stopped:
             click.echo(f"stopped: {result.stopped}")
-    if result.stop_kind == "rate_limit":
-        click.get_current_context().exit(EXIT_RATE_LIMITED)
 
 
 INGEST_COMMANDS: list[click.Command] = [ingest_hub_models]
