@@ -7,7 +7,7 @@ DB     ?= data/mltrends.duckdb
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-faults demo refresh report bench lint clean wipe-all-data
+.PHONY: help setup system-deps test test-faults demo refresh report bench lint clean wipe-all-data
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv: mltrends (base), [repro] (CPU PyTorch, Ray, uv), [dev] (test tools)
 	@echo "ready: $(BIN)/mltrends"
 
-test: $(STAMP) ## run lint and the test suite (offline; the fast fault subset included)
+system-deps: ## Chromium, bubblewrap, uidmap where missing (apt-get as root; otherwise says what is missing)
+	@sh scripts/system-deps.sh
+
+test: $(STAMP) system-deps ## run lint and the test suite (offline; the fast fault subset included)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -127,7 +127,8 @@ def _source_fields() -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for source in registry.SOURCES:
         for endpoint in source.endpoints:
-            fields[endpoint.setting] = (str | None, endpoint.default)
+            kind = str if endpoint.default is not None else str | None
+            fields[endpoint.setting] = (kind, endpoint.default)
         area = source.settings_area
         if area is not None:
             fields[source.name] = (area, area())

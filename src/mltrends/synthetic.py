@@ -5,8 +5,6 @@ the demo."""
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 
 from mltrends import db
@@ -22,13 +20,7 @@ def mark(con: duckdb.DuckDBPyConnection, note: str = "synthetic demo data") -> N
 def is_marked(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the database carries the marker (False for one without load_state)."""
     try:
-        rows = con.execute("select value from load_state where source = ? and resource = ?",
-                           list(STATE)).fetchall()
-    except duckdb.Error:
+        state = db.get_state(con, *STATE)
+    except (duckdb.Error, ValueError):  # no load_state table, or a value that is not JSON
         return False
-    if not rows:
-        return False
-    try:
-        return bool(json.loads(rows[0][0]).get("synthetic"))
-    except (TypeError, ValueError, AttributeError):
-        return False
+    return isinstance(state, dict) and bool(state.get("synthetic"))
